@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { Change } from './change.js';
+import { dueAt, isDue, nextDue, type SettleRule } from './settle.js';
+
+const rule: SettleRule = { quietMs: 20, stableForMs: 1500, maxHoldMs: 60_000 };
+const c = (over: Partial<Change>): Change => ({
+  path: 'f',
+  recursive: false,
+  isDir: false,
+  deleted: false,
+  first: 1000,
+  last: 1000,
+  open: false,
+  ...over,
+});
+
+describe('settle', () => {
+  it.each<[string, Partial<Change>, number]>([
+    ['a closed write is due after the quiet time', {}, 1020],
+    ['a delete is due after the quiet time', { deleted: true }, 1020],
+    ['a new directory is due after the quiet time', { isDir: true, recursive: true }, 1020],
+    ['an open file waits until stable', { open: true }, 2500],
+    ['a file open for long is due after stable from its last write', { open: true, first: 0, last: 1000 }, 2500],
+    ['a file that never stops changing is due at maxHold', { open: true, first: 0, last: 59_000 }, 60_000],
+    ['close unknown, one quick burst: quiet time only', { open: true, closeUnknown: true, first: 1000, last: 1010 }, 1030],
+    ['close unknown, changing for longer than quiet: stable', { open: true, closeUnknown: true, first: 1000, last: 1100 }, 2600],
+  ])('%s', (_n, over, due) => {
+    expect(dueAt(c(over), rule)).toBe(due);
+  });
+
+  it('isDue compares with now', () => {
+    expect(isDue(c({}), 1019, rule)).toBe(false);
+    expect(isDue(c({}), 1020, rule)).toBe(true);
+  });
+
+  it('nextDue is the earliest due time', () => {
+    expect(nextDue([c({ open: true }), c({ last: 1200 }), c({ last: 1100 })], rule)).toBe(1120);
+    expect(nextDue([], rule)).toBeUndefined();
+  });
+});

@@ -1,0 +1,41 @@
+import type { Change } from './change.js';
+
+/** The settle rule's tunables (defaults and reasons in config/defaults.ts). */
+export interface SettleRule {
+  /** ms a path must be quiet before it is released. */
+  quietMs: number;
+  /** ms a file still being written (open, or changing over more than `quietMs`) must be quiet. */
+  stableForMs: number;
+  /** ms after its first event a path is released even if it never stops changing (a log file). */
+  maxHoldMs: number;
+}
+
+/**
+ * When a pending change may leave for the replicas. Pure: `now` is an argument.
+ *
+ * A change is due when it has been quiet for `quietMs` and, if its file is still being written,
+ * for `stableForMs` — so a half-uploaded file is never sent as if it were final. A file counts as
+ * still being written when its writer has not closed it (inotify tells), or, for sources that
+ * cannot tell, when its events span more than one quiet window. `maxHoldMs` bounds the wait for
+ * files that never stop changing.
+ */
+export function dueAt(c: Change, rule: SettleRule): number {
+  const cap = c.first + rule.maxHoldMs;
+  const still = c.open && !c.deleted && (!c.closeUnknown || c.last - c.first >= rule.quietMs);
+  const quiet = c.last + (still ? rule.stableForMs : rule.quietMs);
+  return Math.min(quiet, cap);
+}
+
+export function isDue(c: Change, now: number, rule: SettleRule): boolean {
+  return dueAt(c, rule) <= now;
+}
+
+/** The earliest time any of `changes` becomes due, or undefined when there are none. */
+export function nextDue(changes: Iterable<Change>, rule: SettleRule): number | undefined {
+  let t: number | undefined;
+  for (const c of changes) {
+    const d = dueAt(c, rule);
+    if (t === undefined || d < t) t = d;
+  }
+  return t;
+}

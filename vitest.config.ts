@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two tiers (DESIGN.md, style rule 10): pure unit tests beside the code, and integration tests
+// that run real rsync and real inotify on temp dirs. Integration files are named *.itest.ts.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['src/**/*.itest.ts', 'test/**/*.itest.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          // Integration tests share the CPU with rsync and the daemon; run files one at a time so
+          // their latency figures and the inotify limits they change do not collide.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
