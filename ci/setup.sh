@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what livemirror's demo and tests need on a fresh Debian machine that has only Node.js
+# and npm: system packages via apt-get when run as root (otherwise it says what to install),
+# then the npm packages (npm ci also builds dist/ through the "prepare" script).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v rsync >/dev/null || need+=(rsync)
+command -v ssh >/dev/null || need+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ip >/dev/null || need+=(iproute2)
+command -v tc >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || need+=(nftables)
+command -v nsenter >/dev/null || need+=(util-linux)
+command -v ps >/dev/null || need+=(procps)
+
+if [ ${#need[@]} -gt 0 ]; then
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "setup: livemirror needs these packages: ${need[*]}" >&2
+    echo "       install them with: sudo apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+fi
+
+# The event source needs one inotify watch per directory; raise a low limit for the tests' big trees.
+if [ "$(id -u)" = 0 ] && [ -w /proc/sys/fs/inotify/max_user_watches ]; then
+  [ "$(cat /proc/sys/fs/inotify/max_user_watches)" -ge 524288 ] || echo 524288 > /proc/sys/fs/inotify/max_user_watches
+  [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -ge 1024 ] || echo 1024 > /proc/sys/fs/inotify/max_user_instances
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+[ -f dist/cli/main.js ] || npm run --silent build

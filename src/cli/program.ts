@@ -1,0 +1,239 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, configFromArgs, defaultStatusSocket, loadConfigFile, type Config } from '../config/load.js';
+import { Daemon } from '../daemon.js';
+import { createLogger } from '../observe/log.js';
+import { fetchStatus, formatStatus } from '../observe/status.js';
+import { probeReplica } from '../replicate/probe.js';
+import { parseTarget } from '../replicate/target.js';
+
+/** Exit codes: 0 ok, 1 runtime failure (or a failed probe), 2 bad usage or config. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+const examples = `
+Replica forms:
+  /srv/mirror                          a local directory
+  [user@]host:/srv/www                 rsync over ssh
+  rsync://[user@]host[:port]/module    an rsync daemon module (--password-file)
+
+Examples:
+  livemirror run /srv/www web2:/srv/www                     master → standby over ssh
+  livemirror run /srv/upload rsync://sync@web1/www rsync://sync@web2/www --password-file /etc/livemirror.pass
+  livemirror run --config /etc/livemirror.yaml              everything else (see README "Configuration")
+  livemirror check --config /etc/livemirror.yaml            validate and probe, change nothing
+  livemirror status                                          per replica: state, queue, lag, errors
+  livemirror status --json                                   the same for scripts
+
+Signals: SIGTERM/SIGINT stop gracefully (in-flight rsyncs get stopTimeout to finish),
+SIGHUP reloads the config file. Exit codes: 0 ok, 1 failure, 2 bad usage or config.`;
+
+interface RunFlags {
+  config?: string;
+  initialSync: boolean;
+  exclude: string[];
+  rsyncOption: string[];
+  passwordFile?: string;
+  identityFile?: string;
+  knownHostsFile?: string;
+  statusSocket?: string;
+  logFormat?: string;
+  logLevel?: string;
+  settle?: string;
+  stableFor?: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** Parses argv and runs the command; resolves with the process exit code. */
+export async function runCli(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = defaultIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command('livemirror')
+    .description('Keep a directory tree identical on several hosts within about a second of every change,\ndriven by kernel change notifications (inotify) and rsync.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run livemirror --help for usage)')
+    .addHelpText('after', examples);
+
+  program
+    .command('run')
+    .summary('watch SOURCE and replicate every change to every REPLICA (foreground)')
+    .description(
+      'Watch SOURCE and replicate every change to each REPLICA, in the foreground (for systemd, runit,\n' +
+        'daemontools). Either the quick form SOURCE REPLICA... or --config FILE. On start, one full rsync\n' +
+        'to every replica (the initial sync) unless --no-initial-sync; then changes go out as they settle.',
+    )
+    .argument('[source]', 'directory to watch (quick form)')
+    .argument('[replicas...]', 'where to replicate: /path, [user@]host:/path or rsync://[user@]host[:port]/module[/path]')
+    .option('-c, --config <file>', 'YAML config file (see README "Configuration"); replaces SOURCE REPLICA...')
+    .option('--no-initial-sync', 'skip the full rsync at start (only changes from now on are sent)')
+    .option('-x, --exclude <pattern>', 'rsync-style exclude pattern, repeatable; excluded directories are not watched', collect, [])
+    .option('--rsync-option <option>', 'extra rsync option for every replica, repeatable (e.g. --rsync-option=--compress)', collect, [])
+    .option('--password-file <file>', 'rsync daemon password file for rsync:// replicas (mode 600)')
+    .option('--identity-file <file>', 'ssh private key for host:/path replicas')
+    .option('--known-hosts-file <file>', 'known_hosts for host:/path replicas (default ~/.ssh/known_hosts)')
+    .option('--status-socket <path>', `where "livemirror status" reaches this daemon (default ${defaultStatusSocket()})`)
+    .option('--settle <duration>', 'quiet time before a change is sent (default 30ms)')
+    .option('--stable-for <duration>', 'how long a file still being written must be unchanged (default 1.5s)')
+    .addOption(new Option('--log-format <format>', 'log format (default auto: readable on a TTY, JSON otherwise)').choices(['auto', 'json', 'pretty']))
+    .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['trace', 'debug', 'info', 'warn', 'error']))
+    .action(async (source: string | undefined, replicas: string[], flags: RunFlags) => {
+      code = await runCommand(source, replicas, flags, io);
+    });
+
+  program
+    .command('check')
+    .summary('validate the config and probe each replica, changing nothing')
+    .description('Validate the config and probe each replica: reachable, rsync present, writable (by creating\nand removing a hidden .livemirror-check-* file). Exit 0 when all pass, 1 when a probe fails, 2 for a bad config.')
+    .argument('[source]', 'directory to watch (quick form)')
+    .argument('[replicas...]', 'replicas, as for run')
+    .option('-c, --config <file>', 'YAML config file')
+    .option('--password-file <file>', 'rsync daemon password file for rsync:// replicas')
+    .option('--identity-file <file>', 'ssh private key for host:/path replicas')
+    .option('--known-hosts-file <file>', 'known_hosts for host:/path replicas')
+    .action(async (source: string | undefined, replicas: string[], flags: RunFlags) => {
+      code = await checkCommand(source, replicas, { ...flags, exclude: [], rsyncOption: [], initialSync: true }, io);
+    });
+
+  program
+    .command('status')
+    .summary("show each replica's state, queued paths, lag, last success and last error")
+    .description('Ask the running daemon for its status: per replica the state (idle, syncing, backoff, resync,\nhalted), queued paths, lag (age of the oldest unsent change), last success and last error.')
+    .option('-c, --config <file>', 'find the daemon through this config file\'s statusSocket')
+    .option('--socket <path>', `the daemon's status socket (default ${defaultStatusSocket()})`)
+    .option('--json', 'print JSON for scripts')
+    .action(async (flags: { config?: string; socket?: string; json?: boolean }) => {
+      code = await statusCommand(flags, io);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    throw e;
+  }
+  return code;
+}
+
+const defaultIo = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
+
+/** Builds the Config from --config or the quick form; ConfigError on anything wrong. */
+function configFor(source: string | undefined, replicas: string[], f: RunFlags): Config {
+  if (f.config !== undefined) {
+    if (source !== undefined) throw new ConfigError('command line', '', 'give either --config FILE or SOURCE REPLICA..., not both');
+    return loadConfigFile(f.config);
+  }
+  if (source === undefined || replicas.length === 0)
+    throw new ConfigError('command line', '', 'nothing to do: give SOURCE and at least one REPLICA, or --config FILE (see livemirror run --help)');
+  const extra: Record<string, unknown> = { initialSync: f.initialSync, excludes: f.exclude, rsyncOptions: f.rsyncOption };
+  for (const [k, v] of Object.entries({ statusSocket: f.statusSocket, logFormat: f.logFormat, logLevel: f.logLevel, settle: f.settle, stableFor: f.stableFor }))
+    if (v !== undefined) extra[k] = v;
+  // Credentials given once on the command line go to the replicas of their kind.
+  const replicaObjects = replicas.map((target) => {
+    const t = parseTarget(target);
+    const kind = 'error' in t ? undefined : t.kind;
+    return {
+      target,
+      ...(kind === 'daemon' && f.passwordFile !== undefined ? { passwordFile: f.passwordFile } : {}),
+      ...(kind === 'ssh' && f.identityFile !== undefined ? { identityFile: f.identityFile } : {}),
+      ...(kind === 'ssh' && f.knownHostsFile !== undefined ? { knownHostsFile: f.knownHostsFile } : {}),
+    };
+  });
+  return configFromArgs(source, replicaObjects, extra);
+}
+
+function withConfig<T>(io: typeof defaultIo, fn: () => T): T | number {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.err(`livemirror: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+async function runCommand(source: string | undefined, replicas: string[], flags: RunFlags, io: typeof defaultIo): Promise<number> {
+  const cfg = withConfig(io, () => configFor(source, replicas, flags));
+  if (typeof cfg === 'number') return cfg;
+  const config: Config = {
+    ...cfg,
+    ...(flags.config !== undefined && !flags.initialSync ? { initialSync: false } : {}),
+    ...(flags.config !== undefined && flags.statusSocket ? { statusSocket: flags.statusSocket } : {}),
+  };
+  const log = createLogger({ level: (flags.logLevel as Config['logLevel']) ?? config.logLevel, format: (flags.logFormat as Config['logFormat']) ?? config.logFormat });
+  const daemon = new Daemon(config, { log });
+
+  let stopping: Promise<void> | undefined;
+  let done!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  const stop = (why: string, exitCode: number) => {
+    if (stopping) {
+      log.warn({ event: 'forced-exit' }, `second ${why}: exiting now`);
+      process.exit(EXIT.failure);
+    }
+    log.info({ event: 'stopping', why }, `stopping (${why})`);
+    stopping = daemon.stop().then(() => done(exitCode));
+  };
+  const onTerm = () => stop('SIGTERM', EXIT.ok);
+  const onInt = () => stop('SIGINT', EXIT.ok);
+  const onHup = () => {
+    if (flags.config === undefined) {
+      log.warn({ event: 'reload-skipped' }, 'SIGHUP: started without --config, nothing to reload');
+      return;
+    }
+    try {
+      void daemon.reload({ ...loadConfigFile(flags.config), ...(!flags.initialSync ? { initialSync: false } : {}) });
+    } catch (e) {
+      log.error({ event: 'reload-failed', err: (e as Error).message }, `reload refused, keeping the running config: ${(e as Error).message}`);
+    }
+  };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  process.on('SIGHUP', onHup);
+  void daemon.failed.then((e) => stop(`watch failure: ${e.message}`, EXIT.failure));
+  try {
+    await daemon.start();
+  } catch (e) {
+    log.error({ event: 'start-failed', err: (e as Error).message }, (e as Error).message);
+    io.err(`livemirror: ${(e as Error).message}\n`);
+    await daemon.stop().catch(() => {});
+    return EXIT.failure;
+  }
+  const code = await finished;
+  process.off('SIGTERM', onTerm);
+  process.off('SIGINT', onInt);
+  process.off('SIGHUP', onHup);
+  return code;
+}
+
+async function checkCommand(source: string | undefined, replicas: string[], flags: RunFlags, io: typeof defaultIo): Promise<number> {
+  const config = withConfig(io, () => configFor(source, replicas, flags));
+  if (typeof config === 'number') return config;
+  io.out(`config ${config.origin}: valid; source ${config.source}\n`);
+  const results = await Promise.all(config.replicas.map((spec) => probeReplica(spec, { root: config.source, tunables: config.tunables })));
+  let ok = true;
+  config.replicas.forEach((spec, i) => {
+    const r = results[i];
+    if (!r) return;
+    ok &&= r.ok;
+    io.out(`${r.ok ? 'ok  ' : 'FAIL'} ${spec.name} (${spec.targetText})\n`);
+    for (const c of r.checks) io.out(`       ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `: ${c.detail}` : ''}\n`);
+  });
+  return ok ? EXIT.ok : EXIT.failure;
+}
+
+async function statusCommand(flags: { config?: string; socket?: string; json?: boolean }, io: typeof defaultIo): Promise<number> {
+  const socket = withConfig(io, () => flags.socket ?? (flags.config !== undefined ? loadConfigFile(flags.config).statusSocket : defaultStatusSocket()));
+  if (typeof socket === 'number') return socket;
+  try {
+    const s = await fetchStatus(socket);
+    io.out(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s, Date.now())}\n`);
+    return EXIT.ok;
+  } catch (e) {
+    io.err(`livemirror: ${(e as Error).message}\n`);
+    return EXIT.failure;
+  }
+}

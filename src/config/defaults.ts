@@ -1,0 +1,44 @@
+/**
+ * Every tunable of the daemon, in one place: its value, its unit (in the name) and why.
+ * The config file may override each (see README "Configuration"); nothing else hard-codes these.
+ */
+export const defaults = {
+  /** ms a path must be quiet before it leaves. Short, because an idle replica should get a
+   *  change at once; long enough to fold create+write+close of one file into one event. */
+  settleMs: 30,
+  /** ms a file that is still being written must stay unchanged before it is sent. The classic
+   *  FreeBSD upload script waited 1.5 s for a file to stop growing; we keep its value, but apply
+   *  it only to files that are still open (inotify tells) or keep changing. */
+  stableForMs: 1500,
+  /** ms after which a file that never stops changing (a log) is sent anyway. */
+  maxHoldMs: 60_000,
+  /** ms of the first retry after a failed rsync; doubles per attempt with ±25 % jitter. */
+  retryInitialMs: 1000,
+  /** ms cap of the retry delay: a replica that comes back is noticed within this. */
+  retryMaxMs: 30_000,
+  /** ms of outage after which a replica gets one full resync instead of its queue replayed:
+   *  after a long outage the replica's own state is less certain than the source's. */
+  resyncAfterMs: 60_000,
+  /** Queued paths per replica past which the queue collapses into one full resync: bounds
+   *  memory, and one tree walk beats a huge file list. */
+  queueCap: 100_000,
+  /** ms a batch rsync may run before it is killed as hung (full resyncs are bounded by the
+   *  I/O timeout instead, since a big tree legitimately takes long). */
+  batchTimeoutMs: 10 * 60_000,
+  /** s of no I/O after which rsync gives up itself (rsync --timeout). */
+  ioTimeoutS: 60,
+  /** s to wait for a connection to a replica (ssh ConnectTimeout, rsync --contimeout). */
+  connectTimeoutS: 10,
+  /** ms between SIGTERM and SIGKILL for an rsync being stopped. */
+  killGraceMs: 3000,
+  /** ms that SIGTERM/SIGINT waits for in-flight rsyncs before cutting them. */
+  stopTimeoutMs: 10_000,
+  /** Initial full sync on start, like the classic INIT_MIRROR=1. */
+  initialSync: true,
+  /** rsync binary used locally. */
+  rsyncPath: 'rsync',
+  /** Replay renames as renames (local rename, sftp rename over ssh) before syncing. */
+  renames: true,
+} as const;
+
+export type Defaults = typeof defaults;

@@ -1,0 +1,194 @@
+import { excludeMatcher } from './config/excludes.js';
+import type { Config } from './config/load.js';
+import type { Logger } from './observe/log.js';
+import { serveStatus, type DaemonStatus } from './observe/status.js';
+import type { Change } from './pipeline/change.js';
+import { displayPath, type FsEvent } from './pipeline/event.js';
+import { Replica } from './replicate/replica.js';
+import type { BatchReport } from './replicate/types.js';
+import { Settler } from './settler.js';
+import { createInotifySource } from './watch/inotify.js';
+import type { EventSource, SourceOptions } from './watch/source.js';
+
+export interface DaemonDeps {
+  log: Logger;
+  clock?: () => number;
+  createSource?: (opts: SourceOptions) => EventSource;
+  /** Serve the status socket (off in tests that run several daemons without one). */
+  statusServer?: boolean;
+}
+
+const wallClock = () => performance.timeOrigin + performance.now();
+
+/**
+ * Wires a source, the settle stage and one Replica per target. Lifecycle:
+ * `start()` sets the watches first (so nothing written during the initial sync is missed), then
+ * starts every replica (each runs its initial full sync in parallel, queueing events meanwhile),
+ * and resolves once the daemon is ready: watches set and every initial sync finished or retrying.
+ * `stop()` stops watching, hands unsettled changes to the replicas, and gives in-flight rsyncs
+ * `stopTimeoutMs` to finish before they are cut; changes not sent are logged (the next start's
+ * initial sync sends them). `reload()` applies a new config: replicas that did not change keep
+ * running; anything else about the source restarts the watch.
+ */
+export class Daemon {
+  private source: EventSource | undefined;
+  private settler: Settler | undefined;
+  private replicas = new Map<string, Replica>();
+  private statusClose: (() => Promise<void>) | undefined;
+  private pump: Promise<void> | undefined;
+  private readonly startedAt: number;
+  private readyAt: number | undefined;
+  private stopping = false;
+  private readonly clock: () => number;
+  /** Settles when the event stream fails (e.g. the watch limit was hit at runtime). */
+  readonly failed: Promise<Error>;
+  private fail: (e: Error) => void = () => {};
+
+  constructor(
+    private config: Config,
+    private readonly deps: DaemonDeps,
+  ) {
+    this.clock = deps.clock ?? wallClock;
+    this.startedAt = Date.now();
+    this.failed = new Promise((resolve) => (this.fail = resolve));
+  }
+
+  private get log(): Logger {
+    return this.deps.log;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    if (this.deps.statusServer !== false) {
+      const server = await serveStatus(c.statusSocket, () => this.status());
+      this.statusClose = server.close;
+    }
+    const t0 = this.clock();
+    await this.startWatching();
+    this.log.info({ event: 'watching', watches: this.source?.stats().watches, ms: Math.round(this.clock() - t0) }, `watching ${c.source}`);
+    for (const spec of c.replicas) this.addReplica(spec, c.initialSync);
+    await Promise.all([...this.replicas.values()].map((r) => r.initialSyncSettled()));
+    this.readyAt = Date.now();
+    this.log.info(
+      { event: 'ready', ms: Math.round(this.clock() - t0), replicas: [...this.replicas.values()].map((r) => ({ name: r.spec.name, state: r.status().state })) },
+      'ready',
+    );
+  }
+
+  status(): DaemonStatus {
+    const s = this.source?.stats();
+    return {
+      pid: process.pid,
+      source: this.config.source,
+      ready: this.readyAt !== undefined,
+      startedAt: this.startedAt,
+      ...(this.readyAt !== undefined ? { readyAt: this.readyAt } : {}),
+      watches: s?.watches ?? 0,
+      overflows: s?.overflows ?? 0,
+      settling: this.settler?.size ?? 0,
+      replicas: [...this.replicas.values()].map((r) => r.status()),
+    };
+  }
+
+  /** Resolves when every replica has sent everything it was given (tests, benchmarks). */
+  async whenIdle(): Promise<void> {
+    await Promise.all([...this.replicas.values()].map((r) => r.whenIdle()));
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.stopWatching();
+    await Promise.all([...this.replicas.values()].map((r) => r.stop(this.config.stopTimeoutMs)));
+    for (const r of this.replicas.values()) {
+      const st = r.status();
+      if (st.queued + st.inFlight > 0)
+        this.log.warn({ event: 'unsent', replica: st.name, changes: st.queued + st.inFlight }, `${st.name}: ${st.queued + st.inFlight} changes not sent; the next start's initial sync sends them`);
+    }
+    await this.statusClose?.();
+    this.log.info({ event: 'stopped' }, 'stopped');
+  }
+
+  /** Applies a new, already validated config (SIGHUP). */
+  async reload(next: Config): Promise<void> {
+    const prev = this.config;
+    this.config = next;
+    const sameWatch =
+      prev.source === next.source && JSON.stringify(prev.excludes) === JSON.stringify(next.excludes) && JSON.stringify(prev.settle) === JSON.stringify(next.settle);
+    const sameTunables = JSON.stringify(prev.tunables) === JSON.stringify(next.tunables);
+    const wanted = new Map(next.replicas.map((s) => [s.name, s]));
+    for (const [name, r] of this.replicas) {
+      const spec = wanted.get(name);
+      if (!sameWatch || !sameTunables || !spec || JSON.stringify(spec) !== JSON.stringify(r.spec)) {
+        await r.stop(next.stopTimeoutMs);
+        this.replicas.delete(name);
+        this.log.info({ event: 'replica-removed', replica: name }, `${name}: stopped by reload`);
+      }
+    }
+    if (!sameWatch) {
+      await this.stopWatching();
+      await this.startWatching();
+    }
+    for (const spec of next.replicas) if (!this.replicas.has(spec.name)) this.addReplica(spec, true);
+    this.log.info({ event: 'reloaded', origin: next.origin, restartedWatch: !sameWatch }, 'configuration reloaded');
+  }
+
+  private addReplica(spec: Config['replicas'][number], initialSync: boolean): void {
+    const r = new Replica(spec, this.config.tunables, {
+      root: this.config.source,
+      excludes: this.config.excludes,
+      log: this.log.child({ replica: spec.name }),
+      clock: this.clock,
+      onReport: (rep) => this.report(spec.name, rep),
+    });
+    this.replicas.set(spec.name, r);
+    r.start({ initialSync });
+  }
+
+  private async startWatching(): Promise<void> {
+    const c = this.config;
+    const create = this.deps.createSource ?? createInotifySource;
+    const source = create({ root: c.source, isExcluded: excludeMatcher(c.excludes), clock: this.clock });
+    await source.start();
+    this.source = source;
+    this.settler = new Settler(c.settle, (changes) => this.dispatch(changes), this.clock);
+    this.pump = this.consume(source, this.settler);
+  }
+
+  private async stopWatching(): Promise<void> {
+    await this.source?.close();
+    await this.pump;
+    this.settler?.flush();
+    this.source = undefined;
+    this.settler = undefined;
+  }
+
+  private async consume(source: EventSource, settler: Settler): Promise<void> {
+    try {
+      for await (const batch of source.events()) {
+        this.trace(batch);
+        for (const e of batch)
+          if (e.kind === 'overflow')
+            this.log.warn({ event: 'overflow', path: displayPath(e.path) }, `kernel event queue overflowed: rescanning ${e.path === '' ? 'the whole tree' : displayPath(e.path)}`);
+        settler.add(batch);
+      }
+    } catch (e) {
+      this.log.error({ event: 'watch-failed', err: (e as Error).message }, (e as Error).message);
+      this.fail(e as Error);
+    }
+  }
+
+  private dispatch(changes: Change[]): void {
+    for (const r of this.replicas.values()) r.enqueue(changes);
+  }
+
+  private trace(batch: readonly FsEvent[]): void {
+    if (!this.log.isLevelEnabled('trace')) return;
+    for (const e of batch) this.log.trace({ event: 'fs', kind: e.kind, path: displayPath(e.path), from: e.from === undefined ? undefined : displayPath(e.from) });
+  }
+
+  private report(name: string, rep: BatchReport): void {
+    const level = rep.kind === 'error' ? 'warn' : 'info';
+    this.log[level]({ replica: name, ...rep }, `${name}: ${rep.kind}`);
+  }
+}

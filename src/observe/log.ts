@@ -1,0 +1,27 @@
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+export interface LogOptions {
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** auto: readable lines on a TTY, JSON otherwise (systemd, files, pipes). */
+  format: 'auto' | 'json' | 'pretty';
+  /** Defaults to stdout. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** The daemon's logger: pino, one JSON object per line unless a person is watching. */
+export function createLogger(opts: LogOptions): Logger {
+  const out = opts.destination ?? process.stdout;
+  const isTty = (out as NodeJS.WriteStream).isTTY === true;
+  const readable = opts.format === 'pretty' || (opts.format === 'auto' && isTty);
+  const base = { level: opts.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (!readable) return pino(base, pino.destination({ dest: fdOf(out), sync: true }));
+  return pino(base, pretty({ destination: out, colorize: isTty, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
+}
+
+function fdOf(out: NodeJS.WritableStream): number {
+  const fd = (out as unknown as { fd?: number }).fd;
+  return typeof fd === 'number' ? fd : 1;
+}

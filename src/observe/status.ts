@@ -1,0 +1,109 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import type { ReplicaStatus } from '../replicate/types.js';
+
+/** What `livemirror status` shows; served as JSON on the daemon's status socket. */
+export interface DaemonStatus {
+  pid: number;
+  source: string;
+  /** Watches are set and every replica has finished its initial sync (or is retrying it). */
+  ready: boolean;
+  startedAt: number;
+  readyAt?: number;
+  watches: number;
+  overflows: number;
+  /** Changes seen but not yet settled (still being written, or within the quiet window). */
+  settling: number;
+  replicas: ReplicaStatus[];
+}
+
+/**
+ * Serves `get()` as JSON at GET /status on a unix socket. A stale socket left by a crashed daemon
+ * is replaced; a live one (another daemon answers) is an error naming the path.
+ */
+export async function serveStatus(socketPath: string, get: () => DaemonStatus): Promise<{ close: () => Promise<void> }> {
+  if (existsSync(socketPath)) {
+    if (await answers(socketPath)) throw new Error(`status socket ${socketPath} is in use by another livemirror (set statusSocket to run a second one)`);
+    unlinkSync(socketPath);
+  }
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/status') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(get()));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Asks a running daemon for its status. Rejects with a message naming the socket. */
+export function fetchStatus(socketPath: string, timeoutMs = 5000): Promise<DaemonStatus> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath, path: '/status', timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as DaemonStatus);
+        } catch (e) {
+          reject(new Error(`bad answer from ${socketPath}: ${(e as Error).message}`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${socketPath} within ${timeoutMs} ms`)));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          e.code === 'ENOENT' || e.code === 'ECONNREFUSED'
+            ? `no livemirror daemon is listening on ${socketPath} (is it running? is statusSocket set differently?)`
+            : `cannot reach ${socketPath}: ${e.message}`,
+        ),
+      ),
+    );
+  });
+}
+
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(socketPath);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** The human table printed by `livemirror status`. */
+export function formatStatus(s: DaemonStatus, now: number): string {
+  const lines = [
+    `livemirror pid ${s.pid} watching ${s.source}: ${s.ready ? 'ready' : 'starting'}, ${s.watches} directories watched, ${s.settling} changes settling, ${s.overflows} overflows`,
+  ];
+  const rows = [['REPLICA', 'STATE', 'QUEUED', 'LAG', 'LAST SUCCESS', 'LAST ERROR']];
+  for (const r of s.replicas) {
+    rows.push([
+      r.name,
+      r.state,
+      String(r.queued + r.inFlight),
+      r.lagMs > 0 ? `${(r.lagMs / 1000).toFixed(1)}s` : '-',
+      r.lastSuccess === undefined ? 'never' : `${((now - r.lastSuccess) / 1000).toFixed(1)}s ago`,
+      r.lastError === undefined ? '-' : r.lastError.message.split('\n')[0] ?? '',
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of rows) lines.push(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '));
+  return lines.join('\n');
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { Change } from './pipeline/change.js';
+import type { FsEvent } from './pipeline/event.js';
+import { Settler, type Timers } from './settler.js';
+
+/** A fake clock and timer queue: time moves only when the test says so. */
+function fakeTime() {
+  let now = 0;
+  let seq = 0;
+  const queue = new Map<number, { at: number; fn: () => void }>();
+  const timers: Timers = {
+    setTimeout: (fn, ms) => {
+      queue.set(++seq, { at: now + ms, fn });
+      return seq;
+    },
+    clearTimeout: (t) => void queue.delete(t as number),
+  };
+  const advance = (ms: number) => {
+    const end = now + ms;
+    for (let guard = 0; guard < 10_000; guard++) {
+      const next = [...queue.entries()].sort((a, b) => a[1].at - b[1].at)[0];
+      if (!next || next[1].at > end) break;
+      queue.delete(next[0]);
+      now = next[1].at;
+      next[1].fn();
+    }
+    now = end;
+  };
+  return { clock: () => now, timers, advance, armed: () => queue.size };
+}
+
+const rule = { quietMs: 20, stableForMs: 1500, maxHoldMs: 60_000 };
+
+describe('Settler', () => {
+  const setup = () => {
+    const t = fakeTime();
+    const out: Change[][] = [];
+    const s = new Settler(rule, (c) => out.push(c), t.clock, t.timers);
+    const ev = (kind: FsEvent['kind'], path: string, closed?: boolean): FsEvent => ({ kind, path, isDir: false, time: t.clock(), ...(closed === undefined ? {} : { closed }) });
+    return { t, out, s, ev };
+  };
+
+  it('releases a closed write after the quiet time, not before', () => {
+    const { t, out, s, ev } = setup();
+    s.add([ev('create', 'f', false), ev('modify', 'f', false), ev('modify', 'f', true)]);
+    t.advance(19);
+    expect(out).toHaveLength(0);
+    t.advance(1);
+    expect(out.flat().map((c) => c.path)).toEqual(['f']);
+    expect(t.armed()).toBe(0);
+  });
+
+  it('holds a file being written until it has been stable, while others pass', () => {
+    const { t, out, s, ev } = setup();
+    for (let i = 0; i < 50; i++) {
+      s.add([ev('modify', 'upload', false)]);
+      if (i === 10) s.add([ev('modify', 'small', true)]);
+      t.advance(100);
+    }
+    expect(out.flat().map((c) => c.path)).toEqual(['small']);
+    s.add([ev('modify', 'upload', true)]);
+    t.advance(20);
+    expect(out.flat().map((c) => c.path)).toEqual(['small', 'upload']);
+  });
+
+  it('releases an open file that went quiet after stableFor', () => {
+    const { t, out, s, ev } = setup();
+    s.add([ev('modify', 'f', false)]);
+    t.advance(1499);
+    expect(out).toHaveLength(0);
+    t.advance(1);
+    expect(out).toHaveLength(1);
+  });
+
+  it('flush releases everything at once', () => {
+    const { out, s, ev } = setup();
+    s.add([ev('modify', 'a', false), ev('delete', 'b')]);
+    s.flush();
+    expect(out.flat().map((c) => c.path).sort()).toEqual(['a', 'b']);
+    expect(s.size).toBe(0);
+  });
+});

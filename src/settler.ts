@@ -1,0 +1,76 @@
+import type { Change } from './pipeline/change.js';
+import { ChangeSet } from './pipeline/combine.js';
+import type { FsEvent } from './pipeline/event.js';
+import { isDue, nextDue, type SettleRule } from './pipeline/settle.js';
+
+export interface Timers {
+  setTimeout: (fn: () => void, ms: number) => unknown;
+  clearTimeout: (t: unknown) => void;
+}
+
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
+};
+
+/**
+ * Holds changes until they settle, then hands them on. The only effect is its timer; the rule is
+ * `pipeline/settle.ts`. The timer runs only while something is pending, and is set for the
+ * earliest due time (an event can only push a path's due time later, never earlier, so an
+ * armed timer is never late).
+ */
+export class Settler {
+  private readonly pending = new ChangeSet();
+  private timer: unknown;
+  private timerAt = Infinity;
+
+  constructor(
+    private readonly rule: SettleRule,
+    private readonly release: (changes: Change[]) => void,
+    private readonly clock: () => number,
+    private readonly timers: Timers = realTimers,
+  ) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  add(events: readonly FsEvent[]): void {
+    for (const ev of events) this.pending.addEvent(ev);
+    if (this.pending.size > 0) this.arm(this.clock() + this.rule.quietMs);
+  }
+
+  /** Releases everything now, settled or not (shutdown). */
+  flush(): void {
+    this.disarm();
+    const all = this.pending.take();
+    if (all.length > 0) this.release(all);
+  }
+
+  stop(): void {
+    this.disarm();
+  }
+
+  private arm(at: number): void {
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    this.disarm();
+    this.timerAt = at;
+    this.timer = this.timers.setTimeout(() => this.fire(), Math.max(0, at - this.clock()));
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = this.clock();
+    const due = this.pending.take((c) => isDue(c, now, this.rule));
+    if (due.length > 0) this.release(due);
+    const next = nextDue(this.pending.values(), this.rule);
+    if (next !== undefined) this.arm(Math.max(next, now + 1));
+  }
+}
