@@ -5,7 +5,6 @@ import { serveStatus, type DaemonStatus } from './observe/status.js';
 import type { Change } from './pipeline/change.js';
 import { displayPath, type FsEvent } from './pipeline/event.js';
 import { Replica } from './replicate/replica.js';
-import type { BatchReport } from './replicate/types.js';
 import { Settler } from './settler.js';
 import { createInotifySource } from './watch/inotify.js';
 import type { EventSource, SourceOptions } from './watch/source.js';
@@ -139,7 +138,6 @@ export class Daemon {
       excludes: this.config.excludes,
       log: this.log.child({ replica: spec.name }),
       clock: this.clock,
-      onReport: (rep) => this.report(spec.name, rep),
     });
     this.replicas.set(spec.name, r);
     r.start({ initialSync });
@@ -185,10 +183,5 @@ export class Daemon {
   private trace(batch: readonly FsEvent[]): void {
     if (!this.log.isLevelEnabled('trace')) return;
     for (const e of batch) this.log.trace({ event: 'fs', kind: e.kind, path: displayPath(e.path), from: e.from === undefined ? undefined : displayPath(e.from) });
-  }
-
-  private report(name: string, rep: BatchReport): void {
-    const level = rep.kind === 'error' ? 'warn' : 'info';
-    this.log[level]({ replica: name, ...rep }, `${name}: ${rep.kind}`);
   }
 }

@@ -40,6 +40,7 @@ describe('foldEvent: one path, cell by cell', () => {
     ['write + modify open → open', write, ev('modify', 'f', { closed: false }), { ...W, open: true }],
     ['open + close → write', open, ev('modify', 'f', { closed: true }), W],
     ['open + attrib → still open', open, ev('attrib', 'f'), { ...W, open: true }],
+    ['create (close unknown) + modify open → open and known', foldEvent(undefined, ev('create', 'f')), ev('modify', 'f', { closed: false }), { ...W, open: true }],
     ['write + delete → delete', write, ev('delete', 'f'), { ...W, deleted: true }],
     ['create + delete → delete (an in-flight sync may have copied it)', foldEvent(undefined, ev('create', 'f')), ev('delete', 'f'), { ...W, deleted: true }],
     ['recursive + attrib → recursive', tree, ev('attrib', 'd', { isDir: true }), { ...W, isDir: true, recursive: true }],

@@ -67,8 +67,8 @@ export class ChangeSet {
       });
       return;
     }
-    const prev = this.byPath.get(ev.path);
-    this.fold(foldEvent(prev, ev));
+    // foldEvent already combined the event with the path's pending change: store, don't merge again.
+    this.fold(foldEvent(this.byPath.get(ev.path), ev), true);
   }
 
   /** Folds a change released by another set (a replica queue's entry point). */
@@ -83,7 +83,7 @@ export class ChangeSet {
     this.byPath.set('', rootSync(first, time));
   }
 
-  private fold(next: Change): void {
+  private fold(next: Change, combined = false): void {
     const cover = this.coveringTree(next.path);
     if (cover) {
       cover.last = Math.max(cover.last, next.last);
@@ -93,7 +93,7 @@ export class ChangeSet {
     }
     const prev = this.byPath.get(next.path);
     // Entries are owned by this set: one released change is folded into several replica queues.
-    const merged = prev ? mergeChange(prev, next) : { ...next };
+    const merged = prev && !combined ? mergeChange(prev, next) : { ...next };
     if (merged.recursive || (merged.deleted && merged.isDir)) this.absorbBelow(merged);
     this.byPath.set(merged.path, merged);
   }
@@ -164,7 +164,8 @@ export function foldEvent(prev: Change | undefined, ev: FsEvent): Change {
         deleted: false,
         from: keepPrev ? prev.from : undefined,
         open: !ev.isDir && open,
-        closeUnknown: ev.closed === undefined && ev.kind === 'modify' ? true : prev?.closeUnknown,
+        // A modify says whether the source knows about closes; an attrib says nothing about it.
+        closeUnknown: ev.kind === 'modify' ? (ev.closed === undefined ? true : undefined) : prev?.closeUnknown,
       };
     }
     case 'delete':
@@ -191,7 +192,6 @@ export function mergeChange(prev: Change, next: Change): Change {
     last,
     recursive: next.recursive || (sameDirKept && prev.recursive),
     from: prev.deleted ? undefined : prev.from,
-    closeUnknown: next.closeUnknown ?? prev.closeUnknown,
   };
 }
 

@@ -38,3 +38,14 @@ describe('settle', () => {
     expect(nextDue([], rule)).toBeUndefined();
   });
 });
+
+describe('settle after folding (regression: a create without close info must not mask a known-open writer)', () => {
+  it('holds a created file that is then written and kept open', async () => {
+    const { ChangeSet } = await import('./combine.js');
+    const s = new ChangeSet();
+    s.addEvent({ kind: 'create', path: 'up', isDir: false, time: 1000 });
+    s.addEvent({ kind: 'modify', path: 'up', isDir: false, closed: false, time: 1001 });
+    const entry = s.get('up');
+    expect(entry && dueAt(entry, rule)).toBe(2501);
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * The daemon end to end on one machine: real inotify, real rsync, temp dirs, local replicas and
+ * an rsync daemon on 127.0.0.1. Needs root for the tests that change /proc/sys/fs/inotify limits
+ * (overflow); the rest run as any user. Every wait is a deadline, never a fixed sleep.
+ */
+import { appendFileSync, chmodSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync, existsSync, mkdtempSync, rmdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Daemon } from './daemon.js';
+import { makeTree, startDaemon, type TestTree } from './test-support/daemon.js';
+import { freePort, TestRsyncd } from './test-support/rsyncd.js';
+import { awaitConverged, waitFor } from './test-support/tree.js';
+
+const b = (s: string) => Buffer.from(s, 'latin1');
+
+describe('daemon: every kind of change reaches two local replicas', () => {
+  let t: TestTree;
+  let daemon: Daemon;
+  const at = (p: string) => path.join(t.source, p);
+  const converged = () => awaitConverged(t.source, t.replicas, 15_000);
+
+  beforeAll(async () => {
+    t = makeTree(2);
+    writeFileSync(at('before-start.txt'), 'was there before the daemon\n');
+    ({ daemon } = await startDaemon({ source: t.source, replicas: t.replicas.map((target) => ({ target })) }, t.dir));
+    await converged();
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    t?.cleanup();
+  });
+
+  it('initial sync copied what was there before', () => {
+    expect(readFileSync(path.join(t.replicas[0]!, 'before-start.txt'), 'utf8')).toBe('was there before the daemon\n');
+  });
+  it('create, modify, append, chmod, delete a file', async () => {
+    writeFileSync(at('f.txt'), 'one\n');
+    await converged();
+    writeFileSync(at('f.txt'), 'two, longer\n');
+    await converged();
+    appendFileSync(at('f.txt'), 'three\n');
+    await converged();
+    chmodSync(at('f.txt'), 0o600);
+    await converged();
+    expect(readFileSync(path.join(t.replicas[1]!, 'f.txt'), 'utf8')).toBe('two, longer\nthree\n');
+    rmSync(at('f.txt'));
+    await converged();
+  });
+  it('mkdir; mkdir -p deep then write at once; rmdir; rm -rf a tree', async () => {
+    mkdirSync(at('d'));
+    await converged();
+    mkdirSync(at('a/b/c/d/e'), { recursive: true });
+    writeFileSync(at('a/b/c/d/e/f'), 'deep\n');
+    await converged();
+    writeFileSync(at('a/b/c/d/e/g'), 'later, through the new watch\n');
+    await converged();
+    rmdirSync(at('d'));
+    await converged();
+    rmSync(at('a'), { recursive: true });
+    await converged();
+  });
+  it('rename a file, a directory, and across directories', async () => {
+    mkdirSync(at('x/y'), { recursive: true });
+    writeFileSync(at('x/y/file'), 'content to move\n');
+    await converged();
+    renameSync(at('x/y/file'), at('x/y/renamed'));
+    await converged();
+    renameSync(at('x/y'), at('x/z'));
+    await converged();
+    writeFileSync(at('x/z/after-dir-rename'), 'the watch follows the renamed directory\n');
+    await converged();
+    mkdirSync(at('other'));
+    renameSync(at('x/z/renamed'), at('other/moved'));
+    await converged();
+  });
+  it('a tree moved into the source and out of it', async () => {
+    const outside = mkdtempSync(path.join(t.dir, 'outside-'));
+    mkdirSync(path.join(outside, 'tree/sub/deeper'), { recursive: true });
+    for (let i = 0; i < 20; i++) writeFileSync(path.join(outside, `tree/sub/deeper/f${i}`), `file ${i}\n`);
+    renameSync(path.join(outside, 'tree'), at('moved-in'));
+    await converged();
+    writeFileSync(at('moved-in/sub/new'), 'written inside the moved-in tree\n');
+    await converged();
+    renameSync(at('moved-in'), path.join(outside, 'moved-out'));
+    await converged();
+  });
+  it('symlinks are copied as symlinks', async () => {
+    writeFileSync(at('target'), 't\n');
+    symlinkSync('target', at('rel-link'));
+    symlinkSync('/etc/hostname', at('abs-link'));
+    symlinkSync('does/not/exist', at('dangling'));
+    await converged();
+    expect(readFileSync(path.join(t.replicas[0]!, 'rel-link'), 'utf8')).toBe('t\n');
+  });
+});
+
+describe('daemon: a burst of 10,000 files in 1,000 directories', () => {
+  it('is byte-identical on 4 local replicas', async () => {
+    const t = makeTree(4);
+    const { daemon } = await startDaemon({ source: t.source, replicas: t.replicas.map((target) => ({ target })) }, t.dir);
+    try {
+      const t0 = Date.now();
+      for (let d = 0; d < 1000; d++) {
+        const dir = path.join(t.source, `d${d % 10}`, `dir${d}`);
+        mkdirSync(dir, { recursive: true });
+        for (let f = 0; f < 10; f++) writeFileSync(path.join(dir, `file${f}`), `dir ${d} file ${f}\n`.repeat(1 + ((d * f) % 7)));
+      }
+      const wrote = Date.now() - t0;
+      const took = await awaitConverged(t.source, t.replicas, 90_000, 200);
+      console.log(`burst: wrote 10,000 files in ${wrote} ms; converged on 4 replicas ${took} ms after the last write`);
+    } finally {
+      await daemon.stop();
+      t.cleanup();
+    }
+  });
+});
+
+describe('daemon: kernel queue overflow (root: lowers fs.inotify.max_queued_events)', () => {
+  const knob = '/proc/sys/fs/inotify/max_queued_events';
+  it('rescans and still converges', async () => {
+    const saved = readFileSync(knob, 'utf8').trim();
+    const t = makeTree(2);
+    writeFileSync(knob, '32');
+    let daemon: Daemon | undefined;
+    try {
+      ({ daemon } = await startDaemon({ source: t.source, replicas: t.replicas.map((target) => ({ target })) }, t.dir));
+      writeFileSync(knob, saved); // the daemon's inotify instance keeps its small queue
+      mkdirSync(path.join(t.source, 'burst'));
+      for (let i = 0; i < 3000; i++) writeFileSync(path.join(t.source, 'burst', `f${i}`), `${i}\n`);
+      await awaitConverged(t.source, t.replicas, 30_000, 100);
+      expect(daemon.status().overflows).toBeGreaterThan(0);
+    } finally {
+      writeFileSync(knob, saved);
+      await daemon?.stop();
+      t.cleanup();
+    }
+  });
+});
+
+describe('daemon: one replica down for 30 s while writes go on', () => {
+  it('keeps the others under one second of lag; the stopped one converges after it returns', async () => {
+    const t = makeTree(3);
+    const rsyncd = new TestRsyncd(path.join(t.dir, 'rsyncd'), path.join(t.dir, 'daemon-replica'), await freePort());
+    await rsyncd.start();
+    const { daemon } = await startDaemon(
+      {
+        source: t.source,
+        replicas: [...t.replicas.map((target) => ({ target })), { target: rsyncd.module, name: 'remote', passwordFile: rsyncd.passwordFile }],
+      },
+      t.dir,
+    );
+    try {
+      await awaitConverged(t.source, [...t.replicas, rsyncd.dataDir], 10_000);
+      await rsyncd.stop();
+      let maxLag = 0;
+      let remoteLagSeen = 0;
+      const t0 = Date.now();
+      for (let i = 0; Date.now() - t0 < 30_000 && i < 1000; i++) {
+        writeFileSync(path.join(t.source, `during-outage-${i}`), `write ${i}\n`);
+        for (let k = 0; k < 4; k++) {
+          await new Promise((r) => setTimeout(r, 50));
+          for (const r of daemon.status().replicas) {
+            if (r.name === 'remote') remoteLagSeen = Math.max(remoteLagSeen, r.lagMs);
+            else maxLag = Math.max(maxLag, r.lagMs);
+          }
+        }
+      }
+      console.log(`outage: max lag of the 3 live replicas ${maxLag} ms; stopped replica's lag reached ${remoteLagSeen} ms`);
+      expect(maxLag).toBeLessThan(1000);
+      expect(remoteLagSeen).toBeGreaterThan(20_000);
+      await awaitConverged(t.source, t.replicas, 5000);
+      await rsyncd.start();
+      const back = Date.now();
+      await awaitConverged(t.source, [rsyncd.dataDir], 30_000, 100);
+      console.log(`outage: the returned replica converged ${Date.now() - back} ms after its rsync daemon came back`);
+    } finally {
+      await daemon.stop();
+      await rsyncd.stop();
+      t.cleanup();
+    }
+  }, 120_000);
+});
+
+describe('daemon: a file growing slowly over 5 s (an upload)', () => {
+  it('never appears half-written on a replica', async () => {
+    const t = makeTree(2);
+    const { daemon } = await startDaemon({ source: t.source, replicas: t.replicas.map((target) => ({ target })) }, t.dir);
+    const chunk = Buffer.alloc(64 * 1024, 'u');
+    const chunks = 50;
+    const seen: number[] = [];
+    let writing = true;
+    const sampler = (async () => {
+      for (let i = 0; writing && i < 10_000; i++) {
+        for (const r of t.replicas) {
+          const f = path.join(r, 'upload.bin');
+          if (existsSync(f)) seen.push(readFileSync(f).length);
+        }
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    })();
+    try {
+      const fd = openSync(path.join(t.source, 'upload.bin'), 'w');
+      for (let i = 0; i < chunks; i++) {
+        writeSync(fd, chunk);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      closeSync(fd);
+      await awaitConverged(t.source, t.replicas, 10_000);
+      writing = false;
+      await sampler;
+      const partial = seen.filter((n) => n !== chunk.length * chunks);
+      console.log(`upload: ${seen.length} samples of the replicas' copy, ${partial.length} of them partial`);
+      expect(partial).toEqual([]);
+    } finally {
+      writing = false;
+      await daemon.stop();
+      t.cleanup();
+    }
+  });
+});
+
+describe('daemon: hostile file names', () => {
+  const names = [
+    'with space',
+    'new\nline',
+    'tab\there',
+    '-leading-dash',
+    '--delete',
+    '$(touch /tmp/pwned-livemirror)',
+    'semi;colon',
+    'pipe|here',
+    `quotes'"both`,
+    'back\\slash',
+    '\xff\xfe not utf-8 \xc0',
+    'x'.repeat(255),
+    '*glob?[x]',
+  ];
+  it('replicate byte-exact to a local replica and an rsync daemon, and nothing is executed', async () => {
+    const pwned = '/tmp/pwned-livemirror';
+    rmSync(pwned, { force: true });
+    const t = makeTree(1);
+    const rsyncd = new TestRsyncd(path.join(t.dir, 'rsyncd'), path.join(t.dir, 'daemon-replica'), await freePort());
+    await rsyncd.start();
+    const { daemon } = await startDaemon(
+      { source: t.source, replicas: [{ target: t.replicas[0]! }, { target: rsyncd.module, passwordFile: rsyncd.passwordFile }] },
+      t.dir,
+    );
+    try {
+      const src = Buffer.from(t.source);
+      const join = (...parts: Buffer[]) => Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [b('/'), p])));
+      for (const n of names) writeFileSync(join(src, b(n)), `content of ${n}\n`);
+      mkdirSync(join(src, b('dir \n\xff')));
+      writeFileSync(join(src, b('dir \n\xff'), b('--inside')), 'x');
+      await awaitConverged(t.source, [t.replicas[0]!, rsyncd.dataDir], 15_000);
+      renameSync(join(src, b('new\nline')), join(src, b('-renamed\n\xff')));
+      rmSync(join(src, b('--delete')));
+      await awaitConverged(t.source, [t.replicas[0]!, rsyncd.dataDir], 15_000);
+      expect(existsSync(pwned)).toBe(false);
+    } finally {
+      await daemon.stop();
+      await rsyncd.stop();
+      t.cleanup();
+    }
+  });
+});
