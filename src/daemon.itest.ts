@@ -4,6 +4,7 @@
  * (overflow); the rest run as any user. Every wait is a deadline, never a fixed sleep.
  */
 import { appendFileSync, chmodSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync, existsSync, mkdtempSync, rmdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from './daemon.js';
@@ -125,8 +126,9 @@ describe('daemon: kernel queue overflow (root: lowers fs.inotify.max_queued_even
     try {
       ({ daemon } = await startDaemon({ source: t.source, replicas: t.replicas.map((target) => ({ target })) }, t.dir));
       writeFileSync(knob, saved); // the daemon's inotify instance keeps its small queue
-      mkdirSync(path.join(t.source, 'burst'));
-      for (let i = 0; i < 3000; i++) writeFileSync(path.join(t.source, 'burst', `f${i}`), `${i}\n`);
+      // Written synchronously in the daemon's own process, so nothing is read until the loop ends:
+      // 3000 files × 3 events in an already watched directory overflow a queue of 32.
+      for (let i = 0; i < 3000; i++) writeFileSync(path.join(t.source, `f${i}`), `${i}\n`);
       await awaitConverged(t.source, t.replicas, 30_000, 100);
       expect(daemon.status().overflows).toBeGreaterThan(0);
     } finally {
@@ -226,7 +228,10 @@ describe('daemon: hostile file names', () => {
     'tab\there',
     '-leading-dash',
     '--delete',
-    '$(touch /tmp/pwned-livemirror)',
+    '$(touch pwned-livemirror)',
+    '`touch pwned-livemirror`',
+    '; touch pwned-livemirror',
+    '#not-a-comment',
     'semi;colon',
     'pipe|here',
     `quotes'"both`,
@@ -236,9 +241,9 @@ describe('daemon: hostile file names', () => {
     '*glob?[x]',
   ];
   it('replicate byte-exact to a local replica and an rsync daemon, and nothing is executed', async () => {
-    const pwned = '/tmp/pwned-livemirror';
-    rmSync(pwned, { force: true });
     const t = makeTree(1);
+    // Had any shell seen a name, `touch pwned-livemirror` would have run in some working directory.
+    const pwnedIn = () => [process.cwd(), t.dir, t.source, t.replicas[0]!, os.tmpdir(), os.homedir()].filter((d) => existsSync(path.join(d, 'pwned-livemirror')));
     const rsyncd = new TestRsyncd(path.join(t.dir, 'rsyncd'), path.join(t.dir, 'daemon-replica'), await freePort());
     await rsyncd.start();
     const { daemon } = await startDaemon(
@@ -255,7 +260,7 @@ describe('daemon: hostile file names', () => {
       renameSync(join(src, b('new\nline')), join(src, b('-renamed\n\xff')));
       rmSync(join(src, b('--delete')));
       await awaitConverged(t.source, [t.replicas[0]!, rsyncd.dataDir], 15_000);
-      expect(existsSync(pwned)).toBe(false);
+      expect(pwnedIn()).toEqual([]);
     } finally {
       await daemon.stop();
       await rsyncd.stop();
