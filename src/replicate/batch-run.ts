@@ -1,0 +1,140 @@
+import type { Batch } from '../pipeline/change.js';
+import type { RelPath } from '../pipeline/event.js';
+import { compareBytes } from '../pipeline/plan.js';
+import { fileList, rsyncArgs } from './rsync-args.js';
+import { classifyExit, type ExitClass } from './rsync-exit.js';
+import type { RsyncResult, RunRsync } from './rsync-run.js';
+import type { Renamer } from './transport.js';
+import type { BatchReport, Pass, ReplicaSpec, ReplicaTunables, RsyncStats } from './types.js';
+
+/** Everything one batch's passes need; the Replica builds it per batch. */
+export interface PassContext {
+  spec: ReplicaSpec;
+  tunables: ReplicaTunables;
+  root: string;
+  excludes: readonly string[];
+  run: RunRsync;
+  renamer: Renamer | undefined;
+  clock: () => number;
+  emit: (r: BatchReport) => void;
+  /** Aborted by Replica.stop(): the running rsync is killed and no further pass starts. */
+  signal: AbortSignal;
+}
+
+export type Failure = { ok: false; pass: Pass | 'spawn'; result?: RsyncResult; cls: ExitClass };
+export type Outcome = { ok: true; stats: RsyncStats; exitCode: number; renamed: number } | Failure;
+
+/** A full sync logs its progress at most this often (ms): enough to see it move, not a flood. */
+export const PROGRESS_EVERY_MS = 10_000;
+
+/**
+ * Runs one incremental batch: renames (when the replica has a transport for them), the tree
+ * pass, the files pass (writes; for local/ssh targets the deletes too, since
+ * --delete-missing-args deletes what is gone), and for daemon targets the deletes pass after
+ * the writes (so --fuzzy can still use a renamed file's old copy). Empty passes are skipped; the
+ * first failing pass ends the batch. A failed rename is never a failure (rsync covers it).
+ * `hinted` counts the batch's changes that carry a rename hint: when fewer were renamed, the
+ * files pass runs with --fuzzy. Never rejects unless a collaborator throws.
+ */
+export async function runBatchPasses(ctx: PassContext, batch: Batch, hinted: number): Promise<Outcome> {
+  const daemon = ctx.spec.target.kind === 'daemon';
+  let renamed = 0;
+  if (ctx.renamer && batch.moves.length > 0) {
+    let failed = 0;
+    let firstFailure: { from: RelPath; to: RelPath; error: string } | undefined;
+    for (const m of batch.moves) {
+      if (ctx.signal.aborted) break;
+      const r = await ctx.renamer.rename(m);
+      if (r.ok) renamed++;
+      else {
+        failed++;
+        firstFailure ??= { from: m.from, to: m.to, error: r.error };
+      }
+    }
+    ctx.emit({ kind: 'rename', renamed, failed, ...(firstFailure ? { firstFailure } : {}) });
+  }
+  // Renamed files whose rename was not replayed (no transport, failed, or left out by plan as
+  // unsafe) are sent by rsync: --fuzzy lets it diff them against their old copy. Only then,
+  // since --fuzzy scans the destination directory of every new file.
+  const fuzzy = renamed < hinted;
+  const stats = zeroStats();
+  let exitCode = 0;
+  const steps: [Pass, RelPath[]][] = [
+    ['tree', batch.trees],
+    ['files', daemon ? batch.writes : mergeSorted(batch.writes, batch.deletes)],
+    ['deletes', daemon ? batch.deletes : []],
+  ];
+  for (const [pass, paths] of steps) {
+    if (paths.length === 0) continue;
+    const out = await runPass(ctx, pass, paths, { fuzzy: pass === 'files' && fuzzy });
+    if (!out.ok) return out;
+    addStats(stats, out.stats);
+    exitCode = Math.max(exitCode, out.exitCode);
+  }
+  return { ok: true, stats, exitCode, renamed };
+}
+
+/** Runs one full sync of the whole tree, reporting its start and (throttled) progress. */
+export async function runFullSync(ctx: PassContext, reason: string): Promise<Outcome> {
+  ctx.emit({ kind: 'full-sync-start', reason });
+  const t0 = ctx.clock();
+  let lastProgress = t0;
+  return runPass(ctx, 'full', undefined, {
+    onProgress: (p) => {
+      const now = ctx.clock();
+      if (now - lastProgress < PROGRESS_EVERY_MS) return;
+      lastProgress = now;
+      ctx.emit({ kind: 'full-sync-progress', bytes: p.bytes, percent: p.percent, elapsedMs: Math.round(now - t0) });
+    },
+  });
+}
+
+async function runPass(
+  ctx: PassContext,
+  pass: Pass,
+  paths: RelPath[] | undefined,
+  opts: { fuzzy?: boolean; onProgress?: (p: { bytes: number; percent: number }) => void },
+): Promise<Outcome> {
+  if (ctx.signal.aborted) return { ok: false, pass, cls: { verdict: 'retry', reason: 'stopped before the pass started' } };
+  const { tunables } = ctx;
+  const args = rsyncArgs(pass, {
+    spec: ctx.spec,
+    tunables,
+    root: ctx.root,
+    excludes: ctx.excludes,
+    fuzzy: opts.fuzzy ?? false,
+    progress: opts.onProgress !== undefined,
+  });
+  const result = await ctx.run({
+    program: ctx.spec.rsyncPath,
+    args,
+    ...(paths ? { stdin: fileList(paths) } : {}),
+    // A full sync of a big tree legitimately takes long; --timeout catches a stalled one.
+    timeoutMs: pass === 'full' ? 0 : tunables.batchTimeoutMs,
+    killGraceMs: tunables.killGraceMs,
+    signal: ctx.signal,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  if (result.spawnError !== undefined) return { ok: false, pass: 'spawn', result, cls: { verdict: 'fatal', reason: result.spawnError } };
+  let cls = classifyExit(result.exitCode, result.signal, result.stderrTail);
+  if (result.aborted) cls = { verdict: 'retry', reason: 'killed by stop()' };
+  else if (result.timedOut) cls = { verdict: 'retry', reason: `killed after running longer than batchTimeout (${tunables.batchTimeoutMs} ms)` };
+  if (cls.verdict !== 'ok') return { ok: false, pass, result, cls };
+  return { ok: true, stats: result.stats, exitCode: result.exitCode ?? 0, renamed: 0 };
+}
+
+function mergeSorted(a: readonly RelPath[], b: readonly RelPath[]): RelPath[] {
+  return b.length === 0 ? [...a] : [...a, ...b].sort(compareBytes);
+}
+
+function zeroStats(): RsyncStats {
+  return { filesTransferred: 0, bytesSent: 0, bytesReceived: 0, transferredBytes: 0, deleted: 0 };
+}
+
+function addStats(into: RsyncStats, s: RsyncStats): void {
+  into.filesTransferred += s.filesTransferred;
+  into.bytesSent += s.bytesSent;
+  into.bytesReceived += s.bytesReceived;
+  into.transferredBytes += s.transferredBytes;
+  into.deleted += s.deleted;
+}

@@ -1,0 +1,21 @@
+import { localRenamer } from './transport-local.js';
+import { sshRenamer } from './transport-ssh.js';
+import type { Renamer } from './transport.js';
+import type { ReplicaSpec, ReplicaTunables } from './types.js';
+
+/**
+ * The rename transport a replica uses: rename(2) for local targets, sftp for ssh targets, none
+ * for rsync daemons (which offer no rename; the Replica then uses --fuzzy and delayed deletes)
+ * or when `spec.renames` is off.
+ */
+export function renamerFor(spec: ReplicaSpec, tunables: Pick<ReplicaTunables, 'connectTimeoutS' | 'ioTimeoutS'>): Renamer | undefined {
+  if (!spec.renames) return undefined;
+  switch (spec.target.kind) {
+    case 'local':
+      return localRenamer(spec.target.path);
+    case 'ssh':
+      return sshRenamer(spec, tunables);
+    case 'daemon':
+      return undefined;
+  }
+}

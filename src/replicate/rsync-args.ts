@@ -1,0 +1,134 @@
+import type { RelPath } from '../pipeline/event.js';
+import { hostForUrl } from './target.js';
+import type { Pass, ReplicaSpec, ReplicaTunables } from './types.js';
+
+/**
+ * The argv of every rsync a replica runs. Pure: no fs, no child_process.
+ *
+ * The passes (their order within a batch is the Replica's business):
+ *  - `tree`    recursive sync of the listed directories, deleting extraneous entries inside them;
+ *  - `files`   non-recursive sync of the listed paths (files, symlinks, a directory's own
+ *              attributes); a listed path missing on the source is deleted on the replica;
+ *  - `deletes` the same for paths known to be gone, run after `files` (daemon targets, so the
+ *              old copy of a renamed file can serve as --fuzzy basis first);
+ *  - `full`    the whole tree, `--delete`, with the excludes (initial sync, resync).
+ * List passes read the paths from stdin (`--files-from=- --from0`, see `fileList`), never from
+ * the command line; `--files-from` implies -R, so each path lands at the same relative place
+ * below the destination. `-s` (--secluded-args, called --protect-args before rsync 3.2.6; the
+ * short name works with every rsync since 3.0) sends the destination path and options through
+ * the rsync protocol, so the remote shell sees neither file names nor paths.
+ */
+export interface ArgsInput {
+  spec: ReplicaSpec;
+  tunables: Pick<ReplicaTunables, 'ioTimeoutS' | 'connectTimeoutS'>;
+  /** Absolute path of the source tree. */
+  root: string;
+  /** rsync exclude patterns (tree and full passes; the pipeline already filtered listed paths). */
+  excludes: readonly string[];
+  /** Files pass only: look for a similar file in the destination dir as delta basis (--fuzzy),
+   *  for replicas that did not replay the batch's renames. */
+  fuzzy?: boolean;
+  /** Full pass only: print overall progress (--info=progress2) for the progress log. */
+  progress?: boolean;
+}
+
+/** The options every list pass needs (documented in the module comment). */
+const LIST = ['--from0', '--files-from=-', '--delete-missing-args', '--force'] as const;
+
+export function rsyncArgs(pass: Pass, input: ArgsInput): string[] {
+  const { spec, excludes } = input;
+  const common = ['-a', ...spec.rsyncOptions, ...fixedOptions(input)];
+  const ends = [sourceArg(input.root), destinationArg(spec)];
+  const excl = excludes.map((p) => `--exclude=${p}`);
+  switch (pass) {
+    case 'files':
+      return [...common, ...LIST, ...(input.fuzzy ? ['--fuzzy'] : []), ...ends];
+    case 'deletes':
+      return [...common, ...LIST, ...ends];
+    case 'tree':
+      return [...common, '-r', '--delete', ...LIST, ...excl, ...ends];
+    case 'full':
+      return [...common, '--delete', '--force', ...excl, ...(input.progress ? ['--info=progress2'] : []), ...ends];
+  }
+}
+
+/**
+ * `livemirror check`: list only the destination directory itself (`--exclude=*` keeps its
+ * entries out), which proves the replica is reachable, accepts our credentials and runs rsync,
+ * and changes nothing.
+ */
+export function listOnlyArgs(input: ArgsInput): string[] {
+  return [...fixedOptions(input).filter((a) => a !== '--stats'), '--list-only', '--exclude=*', destinationArg(input.spec)];
+}
+
+/** livemirror's own options, after the user's so that they win. */
+function fixedOptions({ spec, tunables }: ArgsInput): string[] {
+  const out = ['-s', `--timeout=${tunables.ioTimeoutS}`, '--stats'];
+  const t = spec.target;
+  if (t.kind === 'ssh') {
+    out.push('-e', sshCommand(spec, tunables.connectTimeoutS));
+    if (spec.remoteRsyncPath !== undefined) out.push(`--rsync-path=${spec.remoteRsyncPath}`);
+  }
+  if (t.kind === 'daemon') {
+    out.push(`--contimeout=${tunables.connectTimeoutS}`);
+    if (spec.passwordFile !== undefined) out.push(`--password-file=${spec.passwordFile}`);
+  }
+  return out;
+}
+
+/** `ROOT/`: the contents of the source root (a trailing slash, as rsync wants it). */
+export function sourceArg(root: string): string {
+  return root.endsWith('/') ? root : `${root}/`;
+}
+
+/** The destination in rsync's syntax for the target kind, with a trailing slash. */
+export function destinationArg(spec: ReplicaSpec): string {
+  const t = spec.target;
+  switch (t.kind) {
+    case 'local': {
+      const p = t.path.startsWith('/') ? t.path : `./${t.path}`;
+      return p.endsWith('/') ? p : `${p}/`;
+    }
+    case 'ssh': {
+      const user = t.user === undefined ? '' : `${t.user}@`;
+      return `${user}${hostForUrl(t.host)}:${t.path.endsWith('/') ? t.path : `${t.path}/`}`;
+    }
+    case 'daemon': {
+      const user = t.user === undefined ? '' : `${t.user}@`;
+      const port = t.port === undefined ? '' : `:${t.port}`;
+      return `rsync://${user}${hostForUrl(t.host)}${port}/${t.module}/${t.path === '' ? '' : `${t.path}/`}`;
+    }
+  }
+}
+
+/**
+ * The ssh command rsync runs (its -e value): batch mode (never prompts), host keys checked
+ * strictly against the known_hosts file (never added or skipped), and the configured key only.
+ */
+export function sshCommand(spec: ReplicaSpec, connectTimeoutS: number): string {
+  const t = spec.target;
+  const port = t.kind === 'ssh' ? (t.port ?? spec.sshPort) : spec.sshPort;
+  const argv = ['ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `ConnectTimeout=${connectTimeoutS}`];
+  if (spec.knownHostsFile !== undefined) argv.push('-o', `UserKnownHostsFile=${spec.knownHostsFile}`);
+  if (spec.identityFile !== undefined) argv.push('-i', spec.identityFile, '-o', 'IdentitiesOnly=yes');
+  if (port !== undefined) argv.push('-p', String(port));
+  return argv.map(quoteRshArg).join(' ');
+}
+
+/**
+ * Quotes one word of an rsync -e command. rsync splits that string itself (no shell): on spaces,
+ * with '…' or "…" grouping and a doubled quote inside a quoted group standing for the quote.
+ */
+export function quoteRshArg(word: string): string {
+  if (word !== '' && !/[\s'"]/.test(word)) return word;
+  return `'${word.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The stdin of a list pass: the raw bytes of each path, each followed by NUL. '' (the root) is '.'.
+ * Every path is prefixed with './': rsync skips files-from entries that start with ';' or '#' as
+ * comments, even with --from0 (verified: a file named '; x' was silently not sent).
+ */
+export function fileList(paths: readonly RelPath[]): Buffer {
+  return Buffer.concat(paths.map((p) => Buffer.from(`${p === '' ? '.' : `./${p}`}\0`, 'latin1')));
+}
