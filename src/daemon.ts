@@ -129,6 +129,8 @@ export class Daemon {
       await this.startWatching();
     }
     for (const spec of next.replicas) if (!this.replicas.has(spec.name)) this.addReplica(spec, true);
+    // A reload is how an operator says "fixed it" (a password file's contents, a host key): revive.
+    for (const r of this.replicas.values()) if (r.status().state === 'halted') r.requestFullSync('config reloaded');
     this.log.info({ event: 'reloaded', origin: next.origin, restartedWatch: !sameWatch }, 'configuration reloaded');
   }
 

@@ -44,7 +44,7 @@ interface RunFlags {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Parses argv and runs the command; resolves with the process exit code. */
-export async function runCli(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = defaultIo): Promise<number> {
+export async function runCli(argv: string[], io: Io = defaultIo): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command('livemirror')
     .description('Keep a directory tree identical on several hosts within about a second of every change,\ndriven by kernel change notifications (inotify) and rsync.')
@@ -116,7 +116,13 @@ export async function runCli(argv: string[], io: { out: (s: string) => void; err
   return code;
 }
 
-const defaultIo = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
+/** Where the CLI prints (tests pass their own). */
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) };
 
 /** Builds the Config from --config or the quick form; ConfigError on anything wrong. */
 function configFor(source: string | undefined, replicas: string[], f: RunFlags): Config {
@@ -143,7 +149,7 @@ function configFor(source: string | undefined, replicas: string[], f: RunFlags):
   return configFromArgs(source, replicaObjects, extra);
 }
 
-function withConfig<T>(io: typeof defaultIo, fn: () => T): T | number {
+function withConfig<T>(io: Io, fn: () => T): T | number {
   try {
     return fn();
   } catch (e) {
@@ -155,7 +161,7 @@ function withConfig<T>(io: typeof defaultIo, fn: () => T): T | number {
   }
 }
 
-async function runCommand(source: string | undefined, replicas: string[], flags: RunFlags, io: typeof defaultIo): Promise<number> {
+async function runCommand(source: string | undefined, replicas: string[], flags: RunFlags, io: Io): Promise<number> {
   const cfg = withConfig(io, () => configFor(source, replicas, flags));
   if (typeof cfg === 'number') return cfg;
   const config: Config = {
@@ -209,7 +215,7 @@ async function runCommand(source: string | undefined, replicas: string[], flags:
   return code;
 }
 
-async function checkCommand(source: string | undefined, replicas: string[], flags: RunFlags, io: typeof defaultIo): Promise<number> {
+async function checkCommand(source: string | undefined, replicas: string[], flags: RunFlags, io: Io): Promise<number> {
   const config = withConfig(io, () => configFor(source, replicas, flags));
   if (typeof config === 'number') return config;
   io.out(`config ${config.origin}: valid; source ${config.source}\n`);
@@ -225,7 +231,7 @@ async function checkCommand(source: string | undefined, replicas: string[], flag
   return ok ? EXIT.ok : EXIT.failure;
 }
 
-async function statusCommand(flags: { config?: string; socket?: string; json?: boolean }, io: typeof defaultIo): Promise<number> {
+async function statusCommand(flags: { config?: string; socket?: string; json?: boolean }, io: Io): Promise<number> {
   const socket = withConfig(io, () => flags.socket ?? (flags.config !== undefined ? loadConfigFile(flags.config).statusSocket : defaultStatusSocket()));
   if (typeof socket === 'number') return socket;
   try {

@@ -15,7 +15,7 @@ export const defaults = {
   /** ms of the first retry after a failed rsync; doubles per attempt with ±25 % jitter. */
   retryInitialMs: 1000,
   /** ms cap of the retry delay: a replica that comes back is noticed within this. */
-  retryMaxMs: 30_000,
+  retryMaxMs: 10_000,
   /** ms of outage after which a replica gets one full resync instead of its queue replayed:
    *  after a long outage the replica's own state is less certain than the source's. */
   resyncAfterMs: 60_000,

@@ -80,6 +80,8 @@ export function resolveConfig(raw: unknown, origin: string, baseDir: string): Co
     const target: Target = parsedTarget.kind === 'local' ? { ...parsedTarget, path: abs(parsedTarget.path) } : parsedTarget;
     if (target.kind === 'local' && isInside(target.path, source))
       throw new ConfigError(origin, `${field}.target`, `a local replica must not lie inside the source ("${source}"): it would replicate itself`);
+    if ((r.sshPort !== undefined || r.remoteRsyncPath !== undefined) && target.kind !== 'ssh')
+      throw new ConfigError(origin, `${field}.${r.sshPort !== undefined ? 'sshPort' : 'remoteRsyncPath'}`, 'only ssh replicas (host:/path) take this');
     if (r.passwordFile !== undefined && target.kind !== 'daemon')
       throw new ConfigError(origin, `${field}.passwordFile`, 'only rsync:// (rsync daemon) replicas take a password file');
     const passwordFile = r.passwordFile === undefined ? undefined : checkSecretFile(abs(r.passwordFile), origin, `${field}.passwordFile`);
@@ -95,6 +97,8 @@ export function resolveConfig(raw: unknown, origin: string, baseDir: string): Co
       passwordFile,
       identityFile,
       knownHostsFile,
+      ...(r.sshPort !== undefined ? { sshPort: r.sshPort } : {}),
+      ...(r.remoteRsyncPath !== undefined ? { remoteRsyncPath: r.remoteRsyncPath } : {}),
       rsyncOptions: [...c.rsyncOptions, ...r.rsyncOptions],
       renames: r.renames,
       rsyncPath: c.rsyncPath,

@@ -27,6 +27,8 @@ export const replicaSchema = z
     passwordFile: z.string().min(1).optional(),
     identityFile: z.string().min(1).optional(),
     knownHostsFile: z.string().min(1).optional(),
+    sshPort: z.number().int().min(1).max(65535).optional(),
+    remoteRsyncPath: z.string().min(1).optional(),
     rsyncOptions: z.array(rsyncOption).default([]),
     renames: z.boolean().default(defaults.renames),
   })
