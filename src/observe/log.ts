@@ -17,11 +17,6 @@ export function createLogger(opts: LogOptions): Logger {
   const isTty = (out as NodeJS.WriteStream).isTTY === true;
   const readable = opts.format === 'pretty' || (opts.format === 'auto' && isTty);
   const base = { level: opts.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
-  if (!readable) return pino(base, pino.destination({ dest: fdOf(out), sync: true }));
+  if (!readable) return pino(base, opts.destination ?? pino.destination({ dest: 1, sync: true }));
   return pino(base, pretty({ destination: out, colorize: isTty, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
-}
-
-function fdOf(out: NodeJS.WritableStream): number {
-  const fd = (out as unknown as { fd?: number }).fd;
-  return typeof fd === 'number' ? fd : 1;
 }
