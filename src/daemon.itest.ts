@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from './daemon.js';
 import { makeTree, startDaemon, type TestTree } from './test-support/daemon.js';
 import { freePort, TestRsyncd } from './test-support/rsyncd.js';
-import { awaitConverged, waitFor } from './test-support/tree.js';
+import { awaitConverged } from './test-support/tree.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 

@@ -2,7 +2,6 @@ import { constants, accessSync, readFileSync, realpathSync, statSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import type { SettleRule } from '../pipeline/settle.js';
 import { parseTarget } from '../replicate/target.js';
 import type { ReplicaSpec, ReplicaTunables, Target } from '../replicate/types.js';

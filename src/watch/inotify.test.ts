@@ -1,0 +1,58 @@
+import { constants } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { createInotifySource } from './inotify.js';
+import { WatchError } from './source.js';
+import type { InotifyFfi } from './sys/inotify-ffi.js';
+
+/** An FFI whose calls fail with the given errno: no kernel involved. */
+function failingFfi(errno: number): InotifyFfi {
+  const fail = (): number => -errno;
+  return {
+    inotifyInit1: fail,
+    inotifyAddWatch: fail,
+    inotifyRmWatch: fail,
+    read: fail,
+    write: fail,
+    eventfd: fail,
+    close: () => 0,
+    pollAsync: () => Promise.resolve(0),
+  };
+}
+
+describe('createInotifySource (no kernel)', () => {
+  it('turns EMFILE from inotify_init1 into a WatchError naming max_user_instances', async () => {
+    const source = createInotifySource({ root: '/nonexistent', isExcluded: () => false, ffi: failingFfi(constants.errno.EMFILE) });
+    const err = await source.start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WatchError);
+    expect((err as WatchError).code).toBe('EMFILE');
+    expect((err as WatchError).message).toMatch(/fs\.inotify\.max_user_instances.*sysctl/);
+    await source.close();
+    await source.close();
+  });
+
+  it('rejects start() with a WatchError when the root cannot be watched', async () => {
+    let closed = 0;
+    const ffi: InotifyFfi = {
+      ...failingFfi(constants.errno.ENOENT),
+      inotifyInit1: () => 10,
+      eventfd: () => 11,
+      close: () => {
+        closed++;
+        return 0;
+      },
+    };
+    const source = createInotifySource({ root: '/gone', isExcluded: () => false, ffi });
+    const err = await source.start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WatchError);
+    expect((err as WatchError).message).toContain('/gone');
+    expect((err as WatchError).code).toBe('ENOENT');
+    expect(closed).toBe(2); // both fds released on failure
+    expect(source.stats()).toEqual({ watches: 0, overflows: 0 });
+  });
+
+  it('start() may be called once', async () => {
+    const source = createInotifySource({ root: '/x', isExcluded: () => false, ffi: failingFfi(constants.errno.EMFILE) });
+    await source.start().catch(() => undefined);
+    await expect(source.start()).rejects.toThrow(/once/);
+  });
+});

@@ -1,0 +1,293 @@
+import { endianness } from 'node:os';
+import { displayPath, type FsEvent, type RelPath } from '../pipeline/event.js';
+import { BatchChannel } from './batch-channel.js';
+import type { ReaddirFn } from './dir-walk.js';
+import { hasUnpairedMoveFrom } from './inotify-moves.js';
+import { instanceLimitMessage, readInotifyLimit, watchLimitMessage } from './inotify-limits.js';
+import { InotifyTranslator } from './inotify-translate.js';
+import { WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
+import {
+  EAGAIN,
+  EFD_NONBLOCK_CLOEXEC,
+  EINTR,
+  EMFILE,
+  ENOSPC,
+  errnoName,
+  loadInotifyFfi,
+  POLLFD_BYTES,
+  POLLIN,
+  type InotifyFfi,
+} from './sys/inotify-ffi.js';
+import { IN_CLOEXEC, IN_NONBLOCK, MIN_READ_BYTES, parseInotifyEvents, type InotifyRecord } from './sys/inotify-event.js';
+import { SysCallError, WatchSet } from './watch-set.js';
+
+/** Tunables of the inotify source: each with its unit and why it has that default. */
+export interface InotifyTunables {
+  /** ms; the longest a worker-pool poll(2) blocks before re-checking; close() also wakes it at once. */
+  pollIntervalMs?: number;
+  /** ms; how long an IN_MOVED_FROM waits for its IN_MOVED_TO in a following read before it counts as moved out. */
+  movePairMs?: number;
+  /** readdir calls in flight while walking; above the libuv pool size (4) keeps the pool busy. */
+  walkConcurrency?: number;
+  /** bytes per read(2); 64 KiB holds 4096 name-less records. */
+  readBufferBytes?: number;
+  /** bytes read per batch at most, so one flood does not become one huge batch. */
+  maxBatchBytes?: number;
+  /** batches queued for a slow reader before reading stops (the kernel queue then absorbs, then overflows). */
+  maxQueuedBatches?: number;
+  /** Collaborators (tests inject failures through them). */
+  ffi?: InotifyFfi;
+  readdir?: ReaddirFn;
+}
+
+export const INOTIFY_DEFAULTS = {
+  pollIntervalMs: 200,
+  movePairMs: 10,
+  walkConcurrency: 16,
+  readBufferBytes: 64 * 1024,
+  maxBatchBytes: 1024 * 1024,
+  maxQueuedBatches: 64,
+} as const satisfies Required<Omit<InotifyTunables, 'ffi' | 'readdir'>>;
+
+export type InotifySourceOptions = SourceOptions & InotifyTunables;
+
+/** The inotify source, plus introspection for status output and tests. */
+export interface InotifySource extends EventSource {
+  /** Every watched directory (root '' first). */
+  watchedPaths(): RelPath[];
+}
+
+/**
+ * An EventSource on Linux inotify (see source.ts for the contract every source keeps).
+ *
+ * One watch per directory, set by `start()` with a bounded-concurrency walk (never following
+ * symlinks, skipping `isExcluded(dir, true)`). A single loop polls the inotify fd on the worker
+ * pool (never blocking the main thread), reads everything available without blocking,
+ * translates it (inotify-translate.ts) and queues one batch per read for the one reader of
+ * `events()`. Errors: start() rejects with WatchError (ENOSPC → names fs.inotify.max_user_watches
+ * with its value, the number of directories and the fix; EMFILE → max_user_instances); at
+ * runtime the same errors and a deleted/moved root are thrown from the iterator, after the
+ * events that preceded them. `close()` is idempotent, wakes the poll, waits for the loop,
+ * releases both fds and ends the iterator.
+ */
+export function createInotifySource(opts: InotifySourceOptions): InotifySource {
+  return new InotifyEventSource(opts);
+}
+
+class InotifyEventSource implements InotifySource {
+  readonly #o: InotifySourceOptions & typeof INOTIFY_DEFAULTS;
+  readonly #ffi: InotifyFfi;
+  readonly #clock: () => number;
+  readonly #channel: BatchChannel<FsEvent[]>;
+  #fd = -1;
+  #wakeFd = -1;
+  #watches: WatchSet | undefined;
+  #translator: InotifyTranslator | undefined;
+  #started = false;
+  #closing = false;
+  #startDone: Promise<unknown> = Promise.resolve();
+  #loopDone: Promise<void> = Promise.resolve();
+  #closeDone: Promise<void> | undefined;
+
+  constructor(opts: InotifySourceOptions) {
+    const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    this.#o = { ...INOTIFY_DEFAULTS, ...defined } as InotifySourceOptions & typeof INOTIFY_DEFAULTS;
+    if (this.#o.readBufferBytes < MIN_READ_BYTES) throw new RangeError(`readBufferBytes must be >= ${MIN_READ_BYTES}`);
+    this.#ffi = opts.ffi ?? loadInotifyFfi();
+    this.#clock = opts.clock ?? (() => performance.timeOrigin + performance.now());
+    this.#channel = new BatchChannel(this.#o.maxQueuedBatches);
+  }
+
+  start(): Promise<void> {
+    if (this.#started) return Promise.reject(new Error('start() may be called once'));
+    this.#started = true;
+    const p = this.#start();
+    this.#startDone = p.catch(() => undefined);
+    return p;
+  }
+
+  async #start(): Promise<void> {
+    if (this.#closing) throw new WatchError('the source was closed before it started', 'CLOSED');
+    const fd = this.#ffi.inotifyInit1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) {
+      if (-fd === EMFILE) throw new WatchError(instanceLimitMessage(readInotifyLimit('max_user_instances')), 'EMFILE');
+      throw new WatchError(`inotify_init1: ${errnoName(fd)}`, errnoName(fd));
+    }
+    this.#fd = fd;
+    const wakeFd = this.#ffi.eventfd(0, EFD_NONBLOCK_CLOEXEC);
+    if (wakeFd < 0) {
+      this.#release();
+      throw new WatchError(`eventfd: ${errnoName(wakeFd)}`, errnoName(wakeFd));
+    }
+    this.#wakeFd = wakeFd;
+    const watches = new WatchSet({
+      ffi: this.#ffi,
+      fd,
+      root: this.#o.root,
+      isExcluded: this.#o.isExcluded,
+      concurrency: this.#o.walkConcurrency,
+      readdir: this.#o.readdir,
+      abort: () => (this.#closing ? new WatchError('the source was closed while starting', 'CLOSED') : undefined),
+    });
+    this.#watches = watches;
+    this.#translator = new InotifyTranslator(watches, this.#o.isExcluded, this.#o.root);
+    try {
+      await watches.watchRoot();
+    } catch (err) {
+      const mapped = await this.#toWatchError(err);
+      this.#release();
+      throw mapped;
+    }
+    if (this.#closing) {
+      this.#release();
+      throw new WatchError('the source was closed while starting', 'CLOSED');
+    }
+    this.#loopDone = this.#loop();
+  }
+
+  events(): AsyncIterable<FsEvent[]> {
+    return this.#channel.iterable();
+  }
+
+  stats(): SourceStats {
+    return { watches: this.#watches?.tree.size ?? 0, overflows: this.#translator?.overflows ?? 0 };
+  }
+
+  watchedPaths(): RelPath[] {
+    return this.#watches?.tree.paths() ?? [];
+  }
+
+  close(): Promise<void> {
+    this.#closeDone ??= this.#close();
+    return this.#closeDone;
+  }
+
+  async #close(): Promise<void> {
+    this.#closing = true;
+    if (this.#wakeFd >= 0) {
+      const one = Buffer.alloc(8);
+      if (endianness() === 'LE') one.writeBigUInt64LE(1n);
+      else one.writeBigUInt64BE(1n);
+      this.#ffi.write(this.#wakeFd, one, 8);
+    }
+    this.#channel.end(); // also releases a loop blocked on a full channel
+    await this.#startDone;
+    await this.#loopDone;
+    this.#release();
+  }
+
+  #release(): void {
+    if (this.#fd >= 0) this.#ffi.close(this.#fd);
+    if (this.#wakeFd >= 0) this.#ffi.close(this.#wakeFd);
+    this.#fd = -1;
+    this.#wakeFd = -1;
+  }
+
+  async #loop(): Promise<void> {
+    const translator = this.#translator as InotifyTranslator;
+    try {
+      while (!this.#closing) {
+        if (!(await this.#poll(this.#o.pollIntervalMs))) continue;
+        let records = this.#readAvailable();
+        const deadline = performance.now() + this.#o.movePairMs;
+        while (!this.#closing && hasUnpairedMoveFrom(records)) {
+          const left = deadline - performance.now();
+          if (left <= 0) break;
+          if (await this.#poll(Math.ceil(left))) records = records.concat(this.#readAvailable());
+        }
+        if (this.#closing) break;
+        const batch: FsEvent[] = [];
+        try {
+          await translator.translate(records, this.#clock(), batch);
+        } finally {
+          // Events translated before a failure are delivered before the error.
+          if (batch.length > 0) await this.#channel.push(batch);
+        }
+      }
+    } catch (err) {
+      if (this.#closing) return;
+      this.#channel.fail(await this.#toWatchError(err));
+    }
+  }
+
+  /** Waits (on the worker pool) until the inotify fd is readable; false on timeout or when woken by close(). */
+  async #poll(timeoutMs: number): Promise<boolean> {
+    const fds = Buffer.alloc(2 * POLLFD_BYTES);
+    const le = endianness() === 'LE';
+    for (const [i, fd] of [this.#fd, this.#wakeFd].entries()) {
+      if (le) {
+        fds.writeInt32LE(fd, i * POLLFD_BYTES);
+        fds.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
+      } else {
+        fds.writeInt32BE(fd, i * POLLFD_BYTES);
+        fds.writeInt16BE(POLLIN, i * POLLFD_BYTES + 4);
+      }
+    }
+    const n = await this.#ffi.pollAsync(fds, 2, timeoutMs);
+    if (n < 0) {
+      // EINTR in practice; anything persistent (EBADF, ENOMEM) must not become a busy loop.
+      if (++this.#pollErrors > 100) throw new WatchError('poll(2) on the inotify fd keeps failing', 'EPOLL');
+      return false;
+    }
+    this.#pollErrors = 0;
+    if (n === 0 || this.#closing) return false;
+    const revents = le ? fds.readInt16LE(6) : fds.readInt16BE(6);
+    return revents !== 0;
+  }
+
+  /** Reads what the kernel has queued, without blocking, up to maxBatchBytes. */
+  #readAvailable(): InotifyRecord[] {
+    const buf = (this.#readBuf ??= Buffer.alloc(this.#o.readBufferBytes));
+    const le = endianness() === 'LE';
+    const records: InotifyRecord[] = [];
+    let total = 0;
+    while (total < this.#o.maxBatchBytes) {
+      const n = this.#ffi.read(this.#fd, buf, buf.length);
+      if (n > 0) {
+        for (const r of parseInotifyEvents(buf, n, le)) records.push(r);
+        total += n;
+      } else if (n === -EINTR) {
+        continue;
+      } else if (n === -EAGAIN || n === 0) {
+        break;
+      } else {
+        throw new SysCallError('read', -n, '');
+      }
+    }
+    return records;
+  }
+  #readBuf: Buffer | undefined;
+  #pollErrors = 0;
+
+  async #toWatchError(err: unknown): Promise<Error> {
+    if (err instanceof WatchError || !(err instanceof SysCallError || isErrnoException(err))) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+    if (err instanceof SysCallError && err.errno === ENOSPC) {
+      let needed: number | undefined;
+      try {
+        needed = await this.#watches?.countWatchable();
+      } catch {
+        needed = undefined;
+      }
+      return new WatchError(
+        watchLimitMessage({
+          root: this.#o.root,
+          limit: readInotifyLimit('max_user_watches'),
+          needed,
+          at: err.path === '' ? undefined : displayPath(err.path),
+        }),
+        'ENOSPC',
+      );
+    }
+    if (err instanceof SysCallError) {
+      const where = err.path === '' ? this.#o.root : `${this.#o.root}/${displayPath(err.path)}`;
+      return new WatchError(`cannot watch ${where}: ${err.call} failed with ${errnoName(err.errno)}`, errnoName(err.errno));
+    }
+    return new WatchError(`cannot list a directory below ${this.#o.root}: ${err.message}`, err.code);
+  }
+}
+
+function isErrnoException(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+}
