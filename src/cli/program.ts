@@ -11,9 +11,10 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 const examples = `
 Replica forms:
-  /srv/mirror                          a local directory
-  [user@]host:/srv/www                 rsync over ssh
-  rsync://[user@]host[:port]/module    an rsync daemon module (--password-file)
+  /srv/mirror                              a local directory
+  [user@]host:/srv/www                     rsync over ssh (renames replayed with sftp)
+  ssh://[user@]host[:port]/srv/www         the same, with an ssh port
+  rsync://[user@]host[:port]/module[/dir]  an rsync daemon module (--password-file); also host::module
 
 Examples:
   livemirror run /srv/www web2:/srv/www                     master → standby over ssh
@@ -47,7 +48,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 export async function runCli(argv: string[], io: Io = defaultIo): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command('livemirror')
-    .description('Keep a directory tree identical on several hosts within about a second of every change,\ndriven by kernel change notifications (inotify) and rsync.')
+    .description('Keep a directory tree identical on several hosts within about a second of every change, driven by kernel change notifications (inotify) and rsync.')
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
