@@ -1,0 +1,103 @@
+import type { DiskFill, ProcessSignal, RateLimit } from '../../cluster.js';
+import { NODE_DATA_FS, NODE_FILL_PREFIX, switchPort } from './layout.js';
+import { inNs } from './nsenter.js';
+
+/**
+ * Fault injection from outside the nodes (like a console and a managed switch): everything runs
+ * through nsenter, never through the node's network, so it works while the node is cut off.
+ * `init` is the node's pid 1 seen from the machine, `sw` the switch holder's pid.
+ */
+
+export async function signalProcess(init: number, pid: number, signal: ProcessSignal): Promise<void> {
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`invalid pid ${pid}`);
+  await inNs(init, 'node', ['kill', '-s', signal, String(pid)]);
+}
+
+/** Host down / back: the node's switch port goes down (its eth0 loses carrier) or up. */
+export async function setPort(sw: number, index: number, up: boolean): Promise<void> {
+  await inNs(sw, 'net', ['ip', 'link', 'set', switchPort(index), up ? 'up' : 'down']);
+}
+
+/**
+ * The partition table, made on first use (one transaction, idempotent: re-running it leaves one
+ * rule per chain): addresses in @blocked are dropped in both directions.
+ */
+function blockScript(peer: string): string {
+  return [
+    'add table inet lm_fault',
+    'add set inet lm_fault blocked { type ipv4_addr; }',
+    'add chain inet lm_fault input { type filter hook input priority 0; policy accept; }',
+    'add chain inet lm_fault output { type filter hook output priority 0; policy accept; }',
+    'flush chain inet lm_fault input',
+    'flush chain inet lm_fault output',
+    'add rule inet lm_fault input ip saddr @blocked drop',
+    'add rule inet lm_fault output ip daddr @blocked drop',
+    `add element inet lm_fault blocked { ${peer} }`,
+  ].join('\n') + '\n';
+}
+
+/** Adds (or removes) `peer` to the node's blocked set: both directions dropped in its firewall. */
+export async function setBlocked(init: number, peer: string, blocked: boolean): Promise<void> {
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(peer)) throw new Error(`invalid peer address ${peer}`);
+  if (blocked) {
+    await inNs(init, 'net', ['nft', '-f', '-'], { input: blockScript(peer) });
+    return;
+  }
+  const element = `{ ${peer} }`;
+  const r = await inNs(init, 'net', ['nft', 'delete', 'element', 'inet', 'lm_fault', 'blocked', element], { allowFail: true });
+  // Deleting an element that is not there is fine (heal is idempotent); anything else is not.
+  if (r.exitCode !== 0 && !/No such file or directory|does not exist/i.test(r.stderr)) {
+    throw new Error(`nft delete element ${peer}: ${r.stderr}`);
+  }
+}
+
+function tbfArgs(dev: string, limit: RateLimit): string[] {
+  if (!(limit.kbit > 0)) throw new Error(`invalid rate ${limit.kbit} kbit/s`);
+  const bytesPerSec = (limit.kbit * 1000) / 8;
+  // At least a few full frames, and at least 1/50 s of traffic (kernel timer granularity).
+  const burst = Math.max(4096, Math.ceil(bytesPerSec / 50));
+  const latency = limit.latencyMs ?? 200;
+  return ['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${limit.kbit}kbit`, 'burst', String(burst), 'latency', `${latency}ms`];
+}
+
+/** tbf on both ends of the node's link: eth0 shapes what it sends, the switch port what it receives. */
+export async function setRate(init: number, sw: number, index: number, limit: RateLimit | undefined): Promise<void> {
+  const apply = async (pid: number, dev: string): Promise<void> => {
+    if (limit) {
+      await inNs(pid, 'net', tbfArgs(dev, limit));
+      return;
+    }
+    const r = await inNs(pid, 'net', ['tc', 'qdisc', 'del', 'dev', dev, 'root'], { allowFail: true });
+    if (r.exitCode !== 0 && !/handle of zero|No such file|Invalid handle|Cannot find/i.test(r.stderr)) {
+      throw new Error(`tc qdisc del dev ${dev}: ${r.stderr}`);
+    }
+  };
+  await Promise.all([apply(init, 'eth0'), apply(sw, switchPort(index))]);
+}
+
+async function freeBytes(init: number): Promise<number> {
+  const r = await inNs(init, 'node', ['stat', '-f', '-c', '%a %S', NODE_DATA_FS]);
+  const [avail, block] = r.stdout.trim().split(' ').map(Number);
+  if (avail === undefined || block === undefined || !Number.isFinite(avail * block)) throw new Error(`stat -f: ${r.stdout}`);
+  return avail * block;
+}
+
+/**
+ * Fills the data filesystem with files beside the data dir (never inside it, so nothing gets
+ * replicated), until no block is free. Bounded: a few rounds, each allocating what is free.
+ */
+export async function fillDisk(init: number): Promise<DiskFill> {
+  let filled = 0;
+  for (let round = 0; round < 4; round++) {
+    const free = await freeBytes(init);
+    if (free === 0) return { freeBytes: 0, filledBytes: filled };
+    const file = `${NODE_DATA_FS}/${NODE_FILL_PREFIX}.${Date.now()}.${round}`;
+    const r = await inNs(init, 'node', ['fallocate', '-l', String(free), file], { allowFail: true });
+    if (r.exitCode === 0) filled += free;
+  }
+  return { freeBytes: await freeBytes(init), filledBytes: filled };
+}
+
+export async function freeDisk(init: number): Promise<void> {
+  await inNs(init, 'node', ['find', NODE_DATA_FS, '-maxdepth', '1', '-name', `${NODE_FILL_PREFIX}.*`, '-delete']);
+}
