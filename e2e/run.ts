@@ -1,0 +1,60 @@
+/**
+ * Runs end-to-end scenarios one after another, each as its own process on its own fresh cluster:
+ *   npm run e2e                      all of them
+ *   npm run e2e -- farm-1to4 faults  the named ones
+ *   npm run e2e -- --summary FILE    also write {passed, failed, results} as JSON to FILE
+ * Prints each scenario's report, then a table and the closing line "N passed, M failed".
+ * Needs root (network namespaces). Exit code 1 when any scenario failed.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { ScenarioResult } from './scenarios/lib.js';
+
+export const allScenarios = ['master-slave', 'farm-1to4', 'mesh-4way', 'large-dir', 'faults'] as const;
+
+const here = import.meta.dirname;
+const resultsDir = path.join(here, 'results');
+export const lockFile = '/tmp/lm-e2e.lock';
+const args = process.argv.slice(2);
+const summaryAt = args.indexOf('--summary');
+const summaryFile = summaryAt >= 0 ? args[summaryAt + 1] : undefined;
+const names = args.filter((a, i) => !a.startsWith('--') && i !== summaryAt + 1);
+const chosen = names.length > 0 ? names : [...allScenarios];
+for (const n of chosen) if (!existsSync(path.join(here, 'scenarios', `${n}.ts`))) {
+  console.error(`unknown scenario "${n}" (known: ${allScenarios.join(', ')})`);
+  process.exit(2);
+}
+
+mkdirSync(resultsDir, { recursive: true });
+const results: ScenarioResult[] = [];
+for (const name of chosen) {
+  const file = path.join(resultsDir, `${name}.json`);
+  rmSync(file, { force: true });
+  // One cluster per machine: scenarios started elsewhere (another shell) wait on the same lock.
+  // Bounded: a scenario that hangs past 10 minutes is killed (its cluster is cleaned by the next up()).
+  const r = await execa('flock', [lockFile, 'node', '--import', 'tsx', path.join(here, 'scenarios', `${name}.ts`)], {
+    stdio: 'inherit',
+    reject: false,
+    timeout: 10 * 60_000,
+    forceKillAfterDelay: 10_000,
+  });
+  results.push(
+    existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult)
+      : { name, passed: false, durationMs: 0, figures: {}, checks: [], error: `exited ${r.exitCode ?? r.signal} without a result` },
+  );
+}
+
+console.log('\nscenario        result  time     figures');
+for (const r of results)
+  console.log(
+    `${r.name.padEnd(15)} ${r.passed ? 'PASS' : 'FAIL'}    ${`${(r.durationMs / 1000).toFixed(1)}s`.padEnd(8)} ${Object.entries(r.figures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+const passed = results.filter((r) => r.passed).length;
+const failed = results.length - passed;
+if (summaryFile) writeFileSync(summaryFile, JSON.stringify({ passed, failed, results }, null, 2));
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
