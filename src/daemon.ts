@@ -64,13 +64,17 @@ export class Daemon {
     }
     const t0 = this.clock();
     await this.startWatching();
-    this.log.info({ event: 'watching', watches: this.source?.stats().watches, ms: Math.round(this.clock() - t0) }, `watching ${c.source}`);
+    const watches = this.source?.stats().watches ?? 0;
+    this.log.info({ event: 'watching', watches, ms: Math.round(this.clock() - t0) }, `watching ${c.source}: ${watches} directories in ${Math.round(this.clock() - t0)} ms`);
     for (const spec of c.replicas) this.addReplica(spec, c.initialSync);
     await Promise.all([...this.replicas.values()].map((r) => r.initialSyncSettled()));
     this.readyAt = Date.now();
+    const ms = Math.round(this.clock() - t0);
+    const states = [...this.replicas.values()].map((r) => ({ name: r.spec.name, state: r.status().state }));
+    const notIdle = states.filter((r) => r.state !== 'idle' && r.state !== 'syncing');
     this.log.info(
-      { event: 'ready', ms: Math.round(this.clock() - t0), replicas: [...this.replicas.values()].map((r) => ({ name: r.spec.name, state: r.status().state })) },
-      'ready',
+      { event: 'ready', ms, replicas: states },
+      `ready in ${ms} ms: watches set, initial sync done${notIdle.length ? ` (retrying: ${notIdle.map((r) => `${r.name} ${r.state}`).join(', ')})` : ''}`,
     );
   }
 

@@ -18,5 +18,14 @@ export function createLogger(opts: LogOptions): Logger {
   const readable = opts.format === 'pretty' || (opts.format === 'auto' && isTty);
   const base = { level: opts.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
   if (!readable) return pino(base, opts.destination ?? pino.destination({ dest: 1, sync: true }));
-  return pino(base, pretty({ destination: out, colorize: isTty, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
+  return pino(base, pretty({
+    destination: out,
+    colorize: isTty,
+    sync: true,
+    // For a person: the message says it all; the fields stay in the JSON format.
+    hideObject: true,
+    ignore: 'pid,hostname',
+    messageFormat: '{if replica}{replica}: {end}{msg}',
+    translateTime: 'HH:MM:ss.l',
+  }));
 }
