@@ -120,8 +120,9 @@ async function burst(): Promise<void> {
 
 async function bigtree(): Promise<void> {
   const t = tree(1);
-  const n = Number(process.env['BIGTREE_DIRS'] ?? 100_000);
-  for (let i = 0; i < n; i++) mkdirSync(path.join(t.source, `a${i % 100}`, `b${Math.floor(i / 100) % 100}`, `c${i}`), { recursive: true });
+  // 1,000 directories of 99 subdirectories each: 100,000 directories below the root.
+  const top = Number(process.env['BIGTREE_TOP'] ?? 1000);
+  for (let i = 0; i < top; i++) for (let j = 0; j < 99; j++) mkdirSync(path.join(t.source, `a${i}`, `b${j}`), { recursive: true });
   const t0 = performance.now();
   const d = await startCli(t.dir, t.source, t.replicas, ['--no-initial-sync']);
   const readyMs = performance.now() - t0;
