@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Change } from './pipeline/change.js';
 import type { FsEvent } from './pipeline/event.js';
-import { Settler, type Timers } from './settler.js';
+import { Settler } from './settler.js';
+import type { Timers } from './timers.js';
 
 /** A fake clock and timer queue: time moves only when the test says so. */
 function fakeTime() {

@@ -2,16 +2,8 @@ import type { Change } from './pipeline/change.js';
 import { ChangeSet } from './pipeline/combine.js';
 import type { FsEvent } from './pipeline/event.js';
 import { isDue, nextDue, type SettleRule } from './pipeline/settle.js';
+import { realTimers, type Timers } from './timers.js';
 
-export interface Timers {
-  setTimeout: (fn: () => void, ms: number) => unknown;
-  clearTimeout: (t: unknown) => void;
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
-};
 
 /**
  * Holds changes until they settle, then hands them on. The only effect is its timer; the rule is

@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../pipeline/change.js';
-import { execa, type ResultPromise } from 'execa';
-import { freePort } from '../test-support/rsyncd.js';
+
+import { freePort, TestRsyncd } from '../test-support/rsyncd.js';
 import { digestTree, diffTrees, waitFor } from '../test-support/tree.js';
 import { probeReplica } from './probe.js';
 import { Replica } from './replica.js';
@@ -26,7 +25,7 @@ const tunables: ReplicaTunables = {
 
 let dir: string;
 let src: string;
-let rsyncd: Rsyncd;
+let rsyncd: TestRsyncd;
 let good: Replica;
 let bad: Replica | undefined;
 const reports: BatchReport[] = [];
@@ -51,67 +50,11 @@ async function converged(r: Replica): Promise<void> {
   expect(diffTrees(digestTree(src), digestTree(rsyncd.dataDir))).toEqual([]);
 }
 
-/**
- * An rsync daemon on 127.0.0.1, own config, module `data` with `auth users` and a secrets file,
- * in the foreground (--no-detach) and stopped by its pid. stdin must not be a pipe: Node's pipes
- * are socketpairs, and rsync --daemon with a socket on stdin serves that socket (inetd mode)
- * instead of listening.
- */
-class Rsyncd {
-  readonly passwordFile: string;
-  readonly module: string;
-  private readonly conf: string;
-  private proc: ResultPromise | undefined;
-  constructor(
-    dir: string,
-    readonly dataDir: string,
-    readonly port: number,
-  ) {
-    mkdirSync(dir, { recursive: true });
-    mkdirSync(dataDir, { recursive: true });
-    const secrets = path.join(dir, 'secrets');
-    writeFileSync(secrets, 'sync:s3cret\n', { mode: 0o600 });
-    this.passwordFile = path.join(dir, 'password');
-    writeFileSync(this.passwordFile, 's3cret\n', { mode: 0o600 });
-    this.conf = path.join(dir, 'rsyncd.conf');
-    const lines = ['use chroot = no', `log file = ${path.join(dir, 'rsyncd.log')}`, '[data]', `  path = ${dataDir}`, '  read only = no', '  uid = root', '  gid = root', '  auth users = sync', `  secrets file = ${secrets}`, ''];
-    writeFileSync(this.conf, lines.join('\n'));
-    this.module = `rsync://sync@127.0.0.1:${port}/data`;
-  }
-  async start(): Promise<void> {
-    const p = execa('rsync', ['--daemon', '--no-detach', `--config=${this.conf}`, '--address=127.0.0.1', `--port=${this.port}`], { reject: false, stdin: 'ignore' });
-    this.proc = p;
-    await waitFor(async () => p.exitCode === null && (await canConnect(this.port)), `rsync daemon on 127.0.0.1:${this.port}`, 5000);
-  }
-  async stop(): Promise<void> {
-    const p = this.proc;
-    this.proc = undefined;
-    if (p?.pid === undefined) return;
-    try {
-      process.kill(p.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    await p;
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'lm-replica-daemon-'));
   src = path.join(dir, 'src');
   mkdirSync(src);
-  rsyncd = new Rsyncd(path.join(dir, 'rsyncd'), path.join(dir, 'data'), await freePort());
+  rsyncd = new TestRsyncd(path.join(dir, 'rsyncd'), path.join(dir, 'data'), await freePort());
   await rsyncd.start();
 });
 

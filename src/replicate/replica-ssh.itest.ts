@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../pipeline/change.js';
-import { freePort } from '../test-support/rsyncd.js';
+import { canConnect, freePort } from '../test-support/rsyncd.js';
 import { digestTree, diffTrees, waitFor } from '../test-support/tree.js';
 import { probeReplica } from './probe.js';
 import { Replica } from './replica.js';
@@ -49,17 +48,6 @@ const del = (p: string, isDir = false): Change => ({ path: p, recursive: false, 
 function keygen(file: string): string {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', file]);
   return readFileSync(`${file}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-}
-
-function canConnect(p: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(p, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /** The sshd session processes (children of the listener), to cut live connections by pid. */

@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Change, Move } from '../pipeline/change.js';
-import { Replica, type Timers } from './replica.js';
+import type { Timers } from '../timers.js';
+import { Replica } from './replica.js';
 import type { RsyncRequest, RsyncResult } from './rsync-run.js';
 import type { RenameOutcome, Renamer } from './transport.js';
 import type { BatchReport, ReplicaSpec, ReplicaTunables, Target } from './types.js';

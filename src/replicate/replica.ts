@@ -9,16 +9,8 @@ import { formatReport } from './report-format.js';
 import { runRsync as realRunRsync, type RunRsync } from './rsync-run.js';
 import { errorText, type Renamer } from './transport.js';
 import type { BatchReport, ReplicaSpec, ReplicaState, ReplicaStatus, ReplicaTunables } from './types.js';
+import { realTimers, type Timers } from '../timers.js';
 
-export interface Timers {
-  setTimeout: (fn: () => void, ms: number) => unknown;
-  clearTimeout: (t: unknown) => void;
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
-};
 
 export interface ReplicaDeps {
   /** Absolute path of the source tree. */

@@ -30,6 +30,7 @@ export class TestRsyncd {
       this.conf,
       [
         `pid file = ${path.join(dir, 'rsyncd.pid')}`,
+        `log file = ${path.join(dir, 'rsyncd.log')}`,
         'use chroot = no',
         '[data]',
         `  path = ${dataDir}`,
@@ -45,19 +46,24 @@ export class TestRsyncd {
   }
 
   async start(): Promise<void> {
-    this.proc = execa('rsync', ['--daemon', '--no-detach', `--config=${this.conf}`, '--address=127.0.0.1', `--port=${this.port}`], {
+    const p = execa('rsync', ['--daemon', '--no-detach', `--config=${this.conf}`, '--address=127.0.0.1', `--port=${this.port}`], {
       reject: false,
       // stdin must not be a socket (Node's pipes are socketpairs): rsync would think inetd started it.
       stdin: 'ignore',
     });
-    await waitFor(() => canConnect(this.port), `rsync daemon on 127.0.0.1:${this.port}`, 5000);
+    this.proc = p;
+    await waitFor(async () => p.exitCode === null && (await canConnect(this.port)), `rsync daemon on 127.0.0.1:${this.port}`, 5000);
   }
 
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = undefined;
     if (!p?.pid) return;
-    process.kill(p.pid, 'SIGTERM');
+    try {
+      process.kill(p.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
     await p;
   }
 }
@@ -73,7 +79,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.once('connect', () => {
