@@ -4,7 +4,6 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../pipeline/change.js';
-
 import { freePort, TestRsyncd } from '../test-support/rsyncd.js';
 import { digestTree, diffTrees, waitFor } from '../test-support/tree.js';
 import { probeReplica } from './probe.js';
