@@ -64,6 +64,15 @@ describe('Settler', () => {
     expect(out.flat().map((c) => c.path)).toEqual(['small', 'upload']);
   });
 
+  it('hands on changes timed from their last event (lag starts when the upload is complete)', () => {
+    const { t, out, s, ev } = setup();
+    s.add([ev('create', 'up', false)]);
+    t.advance(3000);
+    s.add([ev('modify', 'up', true)]);
+    t.advance(20);
+    expect(out.flat().map((c) => [c.path, c.first, c.last])).toEqual([['up', 3000, 3000]]);
+  });
+
   it('releases an open file that went quiet after stableFor', () => {
     const { t, out, s, ev } = setup();
     s.add([ev('modify', 'f', false)]);

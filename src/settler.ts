@@ -61,6 +61,9 @@ export class Settler {
     this.timerAt = Infinity;
     const now = this.clock();
     const due = this.pending.take((c) => isDue(c, now, this.rule));
+    // A replica's lag counts from when a change was complete on the source (its last event), not
+    // from its first: a 5 s upload held until it was finished is not 5 s of replication lag.
+    for (const c of due) c.first = c.last;
     if (due.length > 0) this.release(due);
     const next = nextDue(this.pending.values(), this.rule);
     if (next !== undefined) this.arm(Math.max(next, now + 1));

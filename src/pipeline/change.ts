@@ -37,8 +37,10 @@ export interface Batch {
   moves: Move[];
   /** Recursive syncs with --delete (new or moved-in directories, rescans); outermost only; '' = whole tree. */
   trees: RelPath[];
-  /** Non-recursive syncs: files, symlinks, a directory's own attributes. Sorted, unique. */
+  /** Files and symlinks to sync. Sorted, unique. */
   writes: RelPath[];
+  /** Directories whose own attributes changed: synced without recursing into them. Sorted. */
+  dirs: RelPath[];
   /** Paths gone from the source; run after the writes (so renamed files can serve as --fuzzy basis). */
   deletes: RelPath[];
   /** Number of changes folded into this batch. */

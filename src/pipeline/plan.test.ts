@@ -17,11 +17,12 @@ const c = (path: string, over: Partial<Change> = {}): Change => ({
 
 describe('plan', () => {
   it('sorts work into trees, writes and deletes, in byte order', () => {
-    const b = plan([c('b'), c('a'), c('d', { isDir: true, recursive: true }), c('z', { deleted: true }), c('\xff'), c('B')]);
+    const b = plan([c('b'), c('a'), c('d', { isDir: true, recursive: true }), c('z', { deleted: true }), c('\xff'), c('B'), c('attr', { isDir: true })]);
     expect(b.trees).toEqual(['d']);
+    expect(b.dirs).toEqual(['attr']);
     expect(b.writes).toEqual(['B', 'a', 'b', '\xff']);
     expect(b.deletes).toEqual(['z']);
-    expect(b.changes).toBe(6);
+    expect(b.changes).toBe(7);
   });
 
   it('reports the oldest event time', () => {
@@ -56,6 +57,6 @@ describe('plan', () => {
   });
 
   it('an empty queue plans nothing', () => {
-    expect(plan([])).toMatchObject({ moves: [], trees: [], writes: [], deletes: [], changes: 0 });
+    expect(plan([])).toMatchObject({ moves: [], trees: [], writes: [], dirs: [], deletes: [], changes: 0 });
   });
 });

@@ -11,6 +11,7 @@ import type { RelPath } from './event.js';
 export function plan(changes: readonly Change[]): Batch {
   const trees: RelPath[] = [];
   const writes: RelPath[] = [];
+  const dirs: RelPath[] = [];
   const deletes: RelPath[] = [];
   const candidates: Move[] = [];
   let oldest = Infinity;
@@ -18,6 +19,7 @@ export function plan(changes: readonly Change[]): Batch {
     oldest = Math.min(oldest, c.first);
     if (c.deleted) deletes.push(c.path);
     else if (c.recursive) trees.push(c.path);
+    else if (c.isDir) dirs.push(c.path);
     else writes.push(c.path);
     if (!c.deleted && c.from !== undefined) candidates.push({ from: c.from, to: c.path, isDir: c.isDir });
   }
@@ -25,6 +27,7 @@ export function plan(changes: readonly Change[]): Batch {
     moves: safeMoves(candidates),
     trees: sortBytes(trees),
     writes: sortBytes(writes),
+    dirs: sortBytes(dirs),
     deletes: sortBytes(deletes),
     changes: changes.length,
     oldest: oldest === Infinity ? 0 : oldest,

@@ -28,16 +28,15 @@ export type Outcome = { ok: true; stats: RsyncStats; exitCode: number; renamed: 
 export const PROGRESS_EVERY_MS = 10_000;
 
 /**
- * Runs one incremental batch: renames (when the replica has a transport for them), the tree
- * pass, the files pass (writes; for local/ssh targets the deletes too, since
- * --delete-missing-args deletes what is gone), and for daemon targets the deletes pass after
- * the writes (so --fuzzy can still use a renamed file's old copy). Empty passes are skipped; the
- * first failing pass ends the batch. A failed rename is never a failure (rsync covers it).
- * `hinted` counts the batch's changes that carry a rename hint: when fewer were renamed, the
- * files pass runs with --fuzzy. Never rejects unless a collaborator throws.
+ * Runs one incremental batch: renames (when the replica has a transport for them), then one
+ * recursive pass over the trees, the written files and the deleted paths together; a non-recursive
+ * pass for directories whose own attributes changed; and, only when --fuzzy is needed (renames
+ * not replayed), the deletes in a pass after the writes so the old copy can serve as basis.
+ * Empty passes are skipped; the first failing pass ends the batch. A failed rename is never a
+ * failure (rsync covers it). `hinted` counts the batch's changes that carry a rename hint: when
+ * fewer were renamed, the main pass runs with --fuzzy. Never rejects unless a collaborator throws.
  */
 export async function runBatchPasses(ctx: PassContext, batch: Batch, hinted: number): Promise<Outcome> {
-  const daemon = ctx.spec.target.kind === 'daemon';
   let renamed = 0;
   if (ctx.renamer && batch.moves.length > 0) {
     let failed = 0;
@@ -59,14 +58,22 @@ export async function runBatchPasses(ctx: PassContext, batch: Batch, hinted: num
   const fuzzy = renamed < hinted;
   const stats = zeroStats();
   let exitCode = 0;
+  // One rsync does most batches: with -r --delete, a listed directory is synced with its whole
+  // subtree, a listed file is just that file (its implied parents are not cleaned), and a listed
+  // path that is gone is deleted (--delete-missing-args). Directories whose own attributes
+  // changed must not recurse, so they get a pass of their own; and when --fuzzy is to find a
+  // renamed file's old copy, the deletes wait for a pass after the writes (verified by hand
+  // against rsync 3.2 and 3.4).
+  const deletesLater = fuzzy && batch.deletes.length > 0;
+  const main = mergeSorted(mergeSorted(batch.trees, batch.writes), deletesLater ? [] : batch.deletes);
   const steps: [Pass, RelPath[]][] = [
-    ['tree', batch.trees],
-    ['files', daemon ? batch.writes : mergeSorted(batch.writes, batch.deletes)],
-    ['deletes', daemon ? batch.deletes : []],
+    ['tree', main],
+    ['files', batch.dirs],
+    ['deletes', deletesLater ? batch.deletes : []],
   ];
   for (const [pass, paths] of steps) {
     if (paths.length === 0) continue;
-    const out = await runPass(ctx, pass, paths, { fuzzy: pass === 'files' && fuzzy });
+    const out = await runPass(ctx, pass, paths, { fuzzy: pass === 'tree' && fuzzy });
     if (!out.ok) return out;
     addStats(stats, out.stats);
     exitCode = Math.max(exitCode, out.exitCode);

@@ -139,13 +139,13 @@ function del(path: string, t: number, isDir = false): Change {
 // ---- tests -------------------------------------------------------------------------------------
 
 describe('Replica', () => {
-  it('idle → syncing → idle: a change goes out at once, as one list pass', async () => {
+  it('idle → syncing → idle: a change goes out at once, as one rsync', async () => {
     const { time, rsync, replica, kinds } = setup();
     replica.start({ initialSync: false });
     expect(replica.status().state).toBe('idle');
     replica.enqueue([write('a', time.now - 40)]);
     expect(rsync.calls).toHaveLength(1);
-    expect(rsync.last.kind).toBe('list');
+    expect(rsync.last.kind).toBe('tree');
     expect(rsync.last.paths).toEqual(['a']);
     expect(replica.status()).toMatchObject({ state: 'syncing', queued: 0, inFlight: 1, lagMs: 40 });
     let idle = false;
@@ -178,23 +178,29 @@ describe('Replica', () => {
     expect(kinds('batch')).toHaveLength(2);
   });
 
-  it('a tree goes first (recursive, with excludes), then writes and deletes in one files pass (local/ssh)', async () => {
+  it('trees, writes and deletes go in one recursive rsync; directory attributes in a non-recursive one', async () => {
     const { time, rsync, replica } = setup();
     replica.start({ initialSync: false });
-    replica.enqueue([write('dir', time.now, { isDir: true, recursive: true }), write('z', time.now), del('gone', time.now), del('a-gone-dir', time.now, true)]);
+    replica.enqueue([
+      write('dir', time.now, { isDir: true, recursive: true }),
+      write('z', time.now),
+      del('gone', time.now),
+      del('a-gone-dir', time.now, true),
+      write('attr', time.now, { isDir: true }),
+    ]);
     expect(rsync.last.kind).toBe('tree');
-    expect(rsync.last.paths).toEqual(['dir']);
+    expect(rsync.last.paths).toEqual(['a-gone-dir', 'dir', 'gone', 'z']);
     expect(rsync.last.req.args).toContain('--exclude=*.tmp');
+    expect(rsync.last.req.args).not.toContain('--fuzzy');
     await rsync.answer();
     expect(rsync.last.kind).toBe('list');
-    expect(rsync.last.paths).toEqual(['a-gone-dir', 'gone', 'z']);
-    expect(rsync.last.req.args).not.toContain('--fuzzy');
+    expect(rsync.last.paths).toEqual(['attr']);
     await rsync.answer();
     expect(rsync.calls).toHaveLength(2);
     expect(replica.status().state).toBe('idle');
   });
 
-  it('a daemon target: files pass with --fuzzy, then deletes in a separate pass after it', async () => {
+  it('a daemon target (no renames): main pass with --fuzzy, then the deletes in a pass after it', async () => {
     const { time, rsync, replica } = setup({ target: { kind: 'daemon', host: 'h', module: 'm', path: '' } });
     replica.start({ initialSync: false });
     replica.enqueue([del('old', time.now), write('new', time.now + 1, { from: 'old' })]);
@@ -224,7 +230,11 @@ describe('Replica', () => {
     bad.replica.enqueue([del('a', 1), write('b', 2, { from: 'a' })]);
     await settle();
     expect(renamer.moves).toEqual([{ from: 'a', to: 'b', isDir: false }]);
+    expect(bad.rsync.last.paths).toEqual(['b']);
     expect(bad.rsync.last.req.args).toContain('--fuzzy');
+    await bad.rsync.answer();
+    // With --fuzzy the old copy must still exist while b is sent: the delete comes after.
+    expect(bad.rsync.last.paths).toEqual(['a']);
     await bad.rsync.answer();
     expect(bad.replica.status()).toMatchObject({ state: 'idle', batches: 1 });
     expect(bad.kinds('rename')).toEqual([{ kind: 'rename', renamed: 0, failed: 1, firstFailure: { from: 'a', to: 'b', error: 'EXDEV' } }]);
@@ -243,7 +253,7 @@ describe('Replica', () => {
       attempts: 1,
       lastError: { time: time.now, exitCode: 12, message: 'error in the rsync protocol data stream (connection lost?): rsync: connection unexpectedly closed' },
     });
-    expect(kinds('error')).toEqual([expect.objectContaining({ pass: 'files', verdict: 'retry', exitCode: 12, attempt: 1, retryInMs: 1000 })]);
+    expect(kinds('error')).toEqual([expect.objectContaining({ pass: 'tree', verdict: 'retry', exitCode: 12, attempt: 1, retryInMs: 1000 })]);
     replica.enqueue([write('b', time.now)]);
     expect(rsync.calls).toHaveLength(1);
     await time.advance(999);
@@ -268,8 +278,8 @@ describe('Replica', () => {
     replica.enqueue([del('a', time.now + 5, true)]);
     await rsync.answer({ exitCode: 23 });
     await time.advance(1000);
-    // One delete, not a tree sync of a directory that is gone.
-    expect(rsync.last.kind).toBe('list');
+    // One delete (--delete-missing-args), not a tree sync of a directory that is gone.
+    expect(rsync.calls).toHaveLength(2);
     expect(rsync.last.paths).toEqual(['a']);
     expect(rsync.last.req.args).not.toContain('--fuzzy');
   });
@@ -304,7 +314,7 @@ describe('Replica', () => {
     await rsync.answer({ exitCode: 255, stderrTail: 'ssh: connect to host h port 22: Connection refused' });
     const failing = async () => {
       await time.advance(2000);
-      expect(rsync.last.kind).toBe('list');
+      expect(rsync.last.kind).toBe('tree');
       await rsync.answer({ exitCode: 255 });
     };
     await failing(); // t+2000 (1000 backoff, then 2000 capped)
@@ -352,7 +362,7 @@ describe('Replica', () => {
     expect(settled).toBe(false);
     await rsync.answer();
     expect(settled).toBe(true);
-    expect(rsync.last.kind).toBe('list');
+    expect(rsync.last.kind).toBe('tree');
     expect(rsync.last.paths).toEqual(['x']);
     await rsync.answer();
     expect(replica.status()).toMatchObject({ state: 'idle', fullSyncs: 1, batches: 1 });

@@ -282,7 +282,7 @@ export class Replica {
           kind: 'batch',
           paths: changes.length,
           trees: batch.trees.length,
-          writes: batch.writes.length,
+          writes: batch.writes.length + batch.dirs.length,
           deletes: batch.deletes.length,
           moves: batch.moves.length,
           renamed: outcome.renamed,

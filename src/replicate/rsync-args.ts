@@ -25,7 +25,7 @@ export interface ArgsInput {
   root: string;
   /** rsync exclude patterns (tree and full passes; the pipeline already filtered listed paths). */
   excludes: readonly string[];
-  /** Files pass only: look for a similar file in the destination dir as delta basis (--fuzzy),
+  /** Tree and files passes: look for a similar file in the destination dir as delta basis (--fuzzy),
    *  for replicas that did not replay the batch's renames. */
   fuzzy?: boolean;
   /** Full pass only: print overall progress (--info=progress2) for the progress log. */
@@ -46,7 +46,7 @@ export function rsyncArgs(pass: Pass, input: ArgsInput): string[] {
     case 'deletes':
       return [...common, ...LIST, ...ends];
     case 'tree':
-      return [...common, '-r', '--delete', ...LIST, ...excl, ...ends];
+      return [...common, '-r', '--delete', ...LIST, ...(input.fuzzy ? ['--fuzzy'] : []), ...excl, ...ends];
     case 'full':
       return [...common, '--delete', '--force', ...excl, ...(input.progress ? ['--info=progress2'] : []), ...ends];
   }
