@@ -67,7 +67,10 @@ describe('Settler', () => {
   it('hands on changes timed from their last event (lag starts when the upload is complete)', () => {
     const { t, out, s, ev } = setup();
     s.add([ev('create', 'up', false)]);
-    t.advance(3000);
+    for (let i = 0; i < 30; i++) {
+      t.advance(100);
+      s.add([ev('modify', 'up', false)]);
+    }
     s.add([ev('modify', 'up', true)]);
     t.advance(20);
     expect(out.flat().map((c) => [c.path, c.first, c.last])).toEqual([['up', 3000, 3000]]);
