@@ -61,13 +61,13 @@ describe('rsyncArgs', () => {
       'files, daemon, fuzzy',
       'files',
       input(daemon, { fuzzy: true }),
-      ['-a', '-s', '--timeout=60', '--stats', '--contimeout=10', '--password-file=/etc/lm.pw', ...LIST, '--fuzzy', '/srv/src/', 'rsync://sync@web2:8873/www/site/'],
+      ['-a', '-s', '--timeout=60', '--stats', '--contimeout=10', '--sockopts=TCP_NODELAY', '--password-file=/etc/lm.pw', ...LIST, '--fuzzy', '/srv/src/', 'rsync://sync@web2:8873/www/site/'],
     ],
     [
       'deletes, daemon',
       'deletes',
       input(daemon),
-      ['-a', '-s', '--timeout=60', '--stats', '--contimeout=10', '--password-file=/etc/lm.pw', ...LIST, '/srv/src/', 'rsync://sync@web2:8873/www/site/'],
+      ['-a', '-s', '--timeout=60', '--stats', '--contimeout=10', '--sockopts=TCP_NODELAY', '--password-file=/etc/lm.pw', ...LIST, '/srv/src/', 'rsync://sync@web2:8873/www/site/'],
     ],
     [
       'full, daemon',
@@ -79,6 +79,7 @@ describe('rsyncArgs', () => {
         '--timeout=60',
         '--stats',
         '--contimeout=10',
+        '--sockopts=TCP_NODELAY',
         '--password-file=/etc/lm.pw',
         '--delete',
         '--force',
@@ -102,7 +103,7 @@ describe('listOnlyArgs', () => {
   it.each([
     ['local', local, ['-s', '--timeout=60', '--list-only', '--exclude=*', '/mnt/replica/']],
     ['ssh', ssh, ['-s', '--timeout=60', '-e', SSH_E, '--list-only', '--exclude=*', 'deploy@web1:/srv/www/']],
-    ['daemon', daemon, ['-s', '--timeout=60', '--contimeout=10', '--password-file=/etc/lm.pw', '--list-only', '--exclude=*', 'rsync://sync@web2:8873/www/site/']],
+    ['daemon', daemon, ['-s', '--timeout=60', '--contimeout=10', '--sockopts=TCP_NODELAY', '--password-file=/etc/lm.pw', '--list-only', '--exclude=*', 'rsync://sync@web2:8873/www/site/']],
   ])('%s', (_name, s, want) => expect(listOnlyArgs(input(s))).toEqual(want));
 });
 
