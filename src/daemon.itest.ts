@@ -47,6 +47,13 @@ describe('daemon: every kind of change reaches two local replicas', () => {
     rmSync(at('f.txt'));
     await converged();
   });
+  it('a same-size rewrite within the same second (rsync compares whole seconds unless told)', async () => {
+    for (let i = 0; i < 5; i++) {
+      writeFileSync(at('same-size'), `version ${i}\n`);
+      await converged();
+    }
+    expect(readFileSync(path.join(t.replicas[0]!, 'same-size'), 'utf8')).toBe('version 4\n');
+  });
   it('mkdir; mkdir -p deep then write at once; rmdir; rm -rf a tree', async () => {
     mkdirSync(at('d'));
     await converged();

@@ -23,51 +23,51 @@ const LIST = ['--from0', '--files-from=-', '--delete-missing-args', '--force'];
 
 describe('rsyncArgs', () => {
   it.each([
-    ['files, local', 'files', input(local), ['-a', '-s', '--timeout=60', '--stats', ...LIST, '/srv/src/', '/mnt/replica/']],
-    ['files, local, fuzzy', 'files', input(local, { fuzzy: true }), ['-a', '-s', '--timeout=60', '--stats', ...LIST, '--fuzzy', '/srv/src/', '/mnt/replica/']],
-    ['deletes, local (never fuzzy)', 'deletes', input(local, { fuzzy: true }), ['-a', '-s', '--timeout=60', '--stats', ...LIST, '/srv/src/', '/mnt/replica/']],
+    ['files, local', 'files', input(local), ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', ...LIST, '/srv/src/', '/mnt/replica/']],
+    ['files, local, fuzzy', 'files', input(local, { fuzzy: true }), ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', ...LIST, '--fuzzy', '/srv/src/', '/mnt/replica/']],
+    ['deletes, local (never fuzzy)', 'deletes', input(local, { fuzzy: true }), ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', ...LIST, '/srv/src/', '/mnt/replica/']],
     [
       'tree, local',
       'tree',
       input(local),
-      ['-a', '-s', '--timeout=60', '--stats', '-r', '--delete', ...LIST, '--exclude=*.tmp', '--exclude=/cache/', '/srv/src/', '/mnt/replica/'],
+      ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', '-r', '--delete', ...LIST, '--exclude=*.tmp', '--exclude=/cache/', '/srv/src/', '/mnt/replica/'],
     ],
     [
       'full, local',
       'full',
       input(local),
-      ['-a', '-s', '--timeout=60', '--stats', '--delete', '--force', '--exclude=*.tmp', '--exclude=/cache/', '/srv/src/', '/mnt/replica/'],
+      ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', '--delete', '--force', '--exclude=*.tmp', '--exclude=/cache/', '/srv/src/', '/mnt/replica/'],
     ],
     [
       'full, local, progress',
       'full',
       input(local, { excludes: [], progress: true }),
-      ['-a', '-s', '--timeout=60', '--stats', '--delete', '--force', '--info=progress2', '/srv/src/', '/mnt/replica/'],
+      ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', '--delete', '--force', '--info=progress2', '/srv/src/', '/mnt/replica/'],
     ],
-    ['files, ssh', 'files', input(ssh), ['-a', '-s', '--timeout=60', '--stats', '-e', SSH_E, ...LIST, '/srv/src/', 'deploy@web1:/srv/www/']],
+    ['files, ssh', 'files', input(ssh), ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', '-e', SSH_E, ...LIST, '/srv/src/', 'deploy@web1:/srv/www/']],
     [
       'tree, ssh',
       'tree',
       input(ssh),
-      ['-a', '-s', '--timeout=60', '--stats', '-e', SSH_E, '-r', '--delete', ...LIST, '--exclude=*.tmp', '--exclude=/cache/', '/srv/src/', 'deploy@web1:/srv/www/'],
+      ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', '-e', SSH_E, '-r', '--delete', ...LIST, '--exclude=*.tmp', '--exclude=/cache/', '/srv/src/', 'deploy@web1:/srv/www/'],
     ],
     [
       'full, ssh with user options and remote rsync path',
       'full',
       input({ ...ssh, rsyncOptions: ['-H', '--numeric-ids'], remoteRsyncPath: '/usr/local/bin/rsync' }, { excludes: [] }),
-      ['-a', '-H', '--numeric-ids', '-s', '--timeout=60', '--stats', '-e', SSH_E, '--rsync-path=/usr/local/bin/rsync', '--delete', '--force', '/srv/src/', 'deploy@web1:/srv/www/'],
+      ['-a', '-H', '--numeric-ids', '-s', '--timeout=60', '--modify-window=-1', '--stats', '-e', SSH_E, '--rsync-path=/usr/local/bin/rsync', '--delete', '--force', '/srv/src/', 'deploy@web1:/srv/www/'],
     ],
     [
       'files, daemon, fuzzy',
       'files',
       input(daemon, { fuzzy: true }),
-      ['-a', '-s', '--timeout=60', '--stats', '--contimeout=10', '--sockopts=TCP_NODELAY', '--password-file=/etc/lm.pw', ...LIST, '--fuzzy', '/srv/src/', 'rsync://sync@web2:8873/www/site/'],
+      ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', '--contimeout=10', '--sockopts=TCP_NODELAY', '--password-file=/etc/lm.pw', ...LIST, '--fuzzy', '/srv/src/', 'rsync://sync@web2:8873/www/site/'],
     ],
     [
       'deletes, daemon',
       'deletes',
       input(daemon),
-      ['-a', '-s', '--timeout=60', '--stats', '--contimeout=10', '--sockopts=TCP_NODELAY', '--password-file=/etc/lm.pw', ...LIST, '/srv/src/', 'rsync://sync@web2:8873/www/site/'],
+      ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', '--contimeout=10', '--sockopts=TCP_NODELAY', '--password-file=/etc/lm.pw', ...LIST, '/srv/src/', 'rsync://sync@web2:8873/www/site/'],
     ],
     [
       'full, daemon',
@@ -77,6 +77,7 @@ describe('rsyncArgs', () => {
         '-a',
         '-s',
         '--timeout=60',
+        '--modify-window=-1',
         '--stats',
         '--contimeout=10',
         '--sockopts=TCP_NODELAY',
@@ -101,9 +102,9 @@ describe('rsyncArgs', () => {
 
 describe('listOnlyArgs', () => {
   it.each([
-    ['local', local, ['-s', '--timeout=60', '--list-only', '--exclude=*', '/mnt/replica/']],
-    ['ssh', ssh, ['-s', '--timeout=60', '-e', SSH_E, '--list-only', '--exclude=*', 'deploy@web1:/srv/www/']],
-    ['daemon', daemon, ['-s', '--timeout=60', '--contimeout=10', '--sockopts=TCP_NODELAY', '--password-file=/etc/lm.pw', '--list-only', '--exclude=*', 'rsync://sync@web2:8873/www/site/']],
+    ['local', local, ['-s', '--timeout=60', '--modify-window=-1', '--list-only', '--exclude=*', '/mnt/replica/']],
+    ['ssh', ssh, ['-s', '--timeout=60', '--modify-window=-1', '-e', SSH_E, '--list-only', '--exclude=*', 'deploy@web1:/srv/www/']],
+    ['daemon', daemon, ['-s', '--timeout=60', '--modify-window=-1', '--contimeout=10', '--sockopts=TCP_NODELAY', '--password-file=/etc/lm.pw', '--list-only', '--exclude=*', 'rsync://sync@web2:8873/www/site/']],
   ])('%s', (_name, s, want) => expect(listOnlyArgs(input(s))).toEqual(want));
 });
 

@@ -63,7 +63,10 @@ export function listOnlyArgs(input: ArgsInput): string[] {
 
 /** livemirror's own options, after the user's so that they win. */
 function fixedOptions({ spec, tunables }: ArgsInput): string[] {
-  const out = ['-s', `--timeout=${tunables.ioTimeoutS}`, '--stats'];
+  // --modify-window=-1: rsync's quick check compares whole seconds by default, so a file
+  // rewritten at the same size within the second of its last transfer was skipped (found by the
+  // faults scenario: same size and mtime, different content). -1 compares nanoseconds.
+  const out = ['-s', `--timeout=${tunables.ioTimeoutS}`, '--modify-window=-1', '--stats'];
   const t = spec.target;
   if (t.kind === 'ssh') {
     out.push('-e', sshCommand(spec, tunables.connectTimeoutS));

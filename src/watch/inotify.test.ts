@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createInotifySource } from './inotify.js';
 import { WatchError } from './source.js';
 import type { InotifyFfi } from './sys/inotify-ffi.js';
+import { IN_MASK_ADD } from './sys/inotify-event.js';
 
 /** An FFI whose calls fail with the given errno: no kernel involved. */
 function failingFfi(errno: number): InotifyFfi {
@@ -54,5 +55,28 @@ describe('createInotifySource (no kernel)', () => {
     const source = createInotifySource({ root: '/x', isExcluded: () => false, ffi: failingFfi(constants.errno.EMFILE) });
     await source.start().catch(() => undefined);
     await expect(source.start()).rejects.toThrow(/once/);
+  });
+});
+
+describe('inotify_add_watch masks', () => {
+  it('always carry IN_MASK_ADD, so re-adding a watch never opens a window with an empty mask', async () => {
+    const masks: number[] = [];
+    let wd = 0;
+    const ffi: InotifyFfi = {
+      ...failingFfi(constants.errno.ENOENT),
+      inotifyInit1: () => 10,
+      eventfd: () => 11,
+      inotifyAddWatch: (_fd, _path, mask) => {
+        masks.push(mask);
+        return ++wd;
+      },
+      // An empty root: no subdirectories to walk.
+    };
+    const root = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/lm-mask-`);
+    const source = createInotifySource({ root, isExcluded: () => false, ffi });
+    await source.start();
+    await source.close();
+    expect(masks.length).toBeGreaterThan(0);
+    for (const m of masks) expect(m & IN_MASK_ADD).toBe(IN_MASK_ADD);
   });
 });

