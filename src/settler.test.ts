@@ -30,7 +30,7 @@ function fakeTime() {
   return { clock: () => now, timers, advance, armed: () => queue.size };
 }
 
-const rule = { quietMs: 20, stableForMs: 1500, maxHoldMs: 60_000 };
+const rule = { quietMs: 20, stableForMs: 1500, maxHoldMs: 60_000, treeHoldMs: 500 };
 
 describe('Settler', () => {
   const setup = () => {

@@ -12,6 +12,10 @@ export const defaults = {
   stableForMs: 1500,
   /** ms after which a file that never stops changing (a log) is sent anyway. */
   maxHoldMs: 60_000,
+  /** ms after which a new directory that is still being filled (cp -r, tar x, an upload
+   *  session) leaves anyway, once no file below it is open: its later content follows as
+   *  changes of their own, so replicas see a big copy arrive while it runs, not after. */
+  treeHoldMs: 500,
   /** ms of the first retry after a failed rsync; doubles per attempt with ±25 % jitter. */
   retryInitialMs: 1000,
   /** ms cap of the retry delay: a replica that comes back is noticed within this. */

@@ -53,7 +53,7 @@ describe('loadConfigFile', () => {
     expect(c.replicas[0]?.target).toEqual({ kind: 'local', path: path.join(dir, 'mirror') });
     expect(c.replicas.map((r) => r.name)).toEqual(['mirror', 'web2', 'web3']);
     expect(c.replicas[2]?.rsyncOptions).toEqual(['--compress']);
-    expect(c.settle).toEqual({ quietMs: 50, stableForMs: 2000, maxHoldMs: 60_000 });
+    expect(c.settle).toEqual({ quietMs: 50, stableForMs: 2000, maxHoldMs: 60_000, treeHoldMs: 500 });
     expect(c.tunables.backoffMaxMs).toBe(60_000);
     expect(c.initialSync).toBe(true);
   });

@@ -113,7 +113,7 @@ export function resolveConfig(raw: unknown, origin: string, baseDir: string): Co
     statusSocket: c.statusSocket === undefined ? defaultStatusSocket() : abs(c.statusSocket),
     logLevel: c.logLevel,
     logFormat: c.logFormat,
-    settle: { quietMs: c.settle, stableForMs: c.stableFor, maxHoldMs: c.maxHold },
+    settle: { quietMs: c.settle, stableForMs: c.stableFor, maxHoldMs: c.maxHold, treeHoldMs: c.treeHold },
     tunables: {
       backoffInitialMs: c.retryInitial,
       backoffMaxMs: c.retryMax,

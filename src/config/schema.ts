@@ -48,6 +48,7 @@ export const configSchema = z
     settle: duration('ms').default(defaults.settleMs),
     stableFor: duration('ms').default(defaults.stableForMs),
     maxHold: duration('ms').default(defaults.maxHoldMs),
+    treeHold: duration('ms').default(defaults.treeHoldMs),
     retryInitial: duration('ms').default(defaults.retryInitialMs),
     retryMax: duration('ms').default(defaults.retryMaxMs),
     resyncAfter: duration('ms').default(defaults.resyncAfterMs),

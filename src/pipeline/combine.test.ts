@@ -108,7 +108,27 @@ describe('ChangeSet: set-level rules', () => {
     expect(paths(s)).toEqual(['a']);
     expect(s.get('a')).toMatchObject({ recursive: true, first: 1, last: 4, open: true });
     s.addEvent(ev('modify', 'a/b/f', { time: 5, closed: true }));
-    expect(s.get('a')?.last).toBe(5);
+    expect(s.get('a')).toMatchObject({ last: 5, open: false });
+  });
+
+  it('a new directory is open exactly while a file below it is being written', () => {
+    const s = setOf(ev('create', 'd', { isDir: true, time: 1 }), ev('create', 'd/a', { closed: false, time: 2 }), ev('create', 'd/b', { closed: false, time: 3 }));
+    expect(s.get('d')?.open).toBe(true);
+    s.addEvent(ev('modify', 'd/a', { closed: true, time: 4 }));
+    expect(s.get('d')?.open).toBe(true);
+    s.addEvent(ev('delete', 'd/b', { time: 5 }));
+    expect(s.get('d')?.open).toBe(false);
+    s.addEvent(ev('modify', 'd/c', { closed: false, time: 6 }));
+    s.addEvent(ev('delete', 'd', { isDir: true, time: 7 }));
+    s.addEvent(ev('create', 'd', { isDir: true, time: 8 }));
+    expect(s.get('d')?.open).toBe(false);
+  });
+
+  it('a new directory that absorbs pending writes below it inherits their open state', () => {
+    const s = setOf(ev('modify', 'x/y/f', { closed: false, time: 1 }), ev('modify', 'x/g', { closed: true, time: 2 }), ev('overflow', 'x', { isDir: true, time: 3 }));
+    expect(s.get('x')).toMatchObject({ recursive: true, open: true, first: 1 });
+    s.addEvent(ev('modify', 'x/y/f', { closed: true, time: 4 }));
+    expect(s.get('x')?.open).toBe(false);
   });
 
   it('a directory delete swallows its children', () => {

@@ -17,6 +17,8 @@ import { isWithin, parentOf, type FsEvent, type RelPath } from './event.js';
  */
 export class ChangeSet {
   private readonly byPath = new Map<RelPath, Change>();
+  /** For each pending recursive change: the files below it still being written. */
+  private readonly openBelow = new Map<RelPath, Set<RelPath>>();
 
   get size(): number {
     return this.byPath.size;
@@ -37,6 +39,7 @@ export class ChangeSet {
       if (pick(c)) {
         out.push(c);
         this.byPath.delete(path);
+        this.openBelow.delete(path);
       }
     }
     return out;
@@ -80,6 +83,7 @@ export class ChangeSet {
   collapseToRoot(time: number): void {
     const first = this.oldest() ?? time;
     this.byPath.clear();
+    this.openBelow.clear();
     this.byPath.set('', rootSync(first, time));
   }
 
@@ -88,14 +92,33 @@ export class ChangeSet {
     if (cover) {
       cover.last = Math.max(cover.last, next.last);
       cover.first = Math.min(cover.first, next.first);
-      if (!next.deleted && next.open) cover.open = true;
+      this.trackOpen(cover, next);
       return;
     }
     const prev = this.byPath.get(next.path);
     // Entries are owned by this set: one released change is folded into several replica queues.
     const merged = prev && !combined ? mergeChange(prev, next) : { ...next };
+    if (!merged.recursive) this.openBelow.delete(merged.path);
     if (merged.recursive || (merged.deleted && merged.isDir)) this.absorbBelow(merged);
     this.byPath.set(merged.path, merged);
+  }
+
+  /**
+   * A recursive change is `open` exactly while some file below it is: opened by a write, closed
+   * by its close or its delete (or the delete of a directory holding it).
+   */
+  private trackOpen(cover: Change, below: Change): void {
+    let open = this.openBelow.get(cover.path);
+    if (below.open && !below.deleted && !below.isDir) {
+      (open ??= new Set()).add(below.path);
+    } else if (open && below.deleted && below.isDir) {
+      for (const p of open) if (isWithin(p, below.path)) open.delete(p);
+    } else {
+      open?.delete(below.path);
+    }
+    if (open && open.size > 0) this.openBelow.set(cover.path, open);
+    else this.openBelow.delete(cover.path);
+    cover.open = (open?.size ?? 0) > 0;
   }
 
   /** The pending recursive sync of a strict ancestor of `path`, if any. */
@@ -117,8 +140,12 @@ export class ChangeSet {
     for (const [p, below] of this.byPath) {
       if (p === c.path || !isWithin(p, c.path)) continue;
       c.first = Math.min(c.first, below.first);
-      if (c.recursive && below.open && !below.deleted) c.open = true;
+      if (c.recursive) {
+        this.trackOpen(c, below);
+        for (const q of this.openBelow.get(p) ?? []) this.trackOpen(c, { ...below, path: q, open: true, deleted: false, isDir: false });
+      }
       this.byPath.delete(p);
+      this.openBelow.delete(p);
     }
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from './change.js';
 import { dueAt, isDue, nextDue, type SettleRule } from './settle.js';
 
-const rule: SettleRule = { quietMs: 20, stableForMs: 1500, maxHoldMs: 60_000 };
+const rule: SettleRule = { quietMs: 20, stableForMs: 1500, maxHoldMs: 60_000, treeHoldMs: 500 };
 const c = (over: Partial<Change>): Change => ({
   path: 'f',
   recursive: false,
@@ -24,6 +24,9 @@ describe('settle', () => {
     ['a file that never stops changing is due at maxHold', { open: true, first: 0, last: 59_000 }, 60_000],
     ['close unknown, one quick burst: quiet time only', { open: true, closeUnknown: true, first: 1000, last: 1010 }, 1030],
     ['close unknown, changing for longer than quiet: stable', { open: true, closeUnknown: true, first: 1000, last: 1100 }, 2600],
+    ['a new directory still being filled leaves at treeHold', { isDir: true, recursive: true, first: 1000, last: 1800 }, 1800],
+    ['... but not before its last event', { isDir: true, recursive: true, first: 1000, last: 1400 }, 1420],
+    ['... nor while a file below it is open', { isDir: true, recursive: true, open: true, first: 1000, last: 1800 }, 3300],
   ])('%s', (_n, over, due) => {
     expect(dueAt(c(over), rule)).toBe(due);
   });

@@ -8,6 +8,9 @@ export interface SettleRule {
   stableForMs: number;
   /** ms after its first event a path is released even if it never stops changing (a log file). */
   maxHoldMs: number;
+  /** ms after its first event a new directory leaves even while more is written below it,
+   *  provided no file below it is still open (the rest follows as changes of their own). */
+  treeHoldMs: number;
 }
 
 /**
@@ -17,12 +20,15 @@ export interface SettleRule {
  * for `stableForMs` — so a half-uploaded file is never sent as if it were final. A file counts as
  * still being written when its writer has not closed it (inotify tells), or, for sources that
  * cannot tell, when its events span more than one quiet window. `maxHoldMs` bounds the wait for
- * files that never stop changing.
+ * files that never stop changing; `treeHoldMs` the wait for a new directory still being filled.
  */
 export function dueAt(c: Change, rule: SettleRule): number {
   const cap = c.first + rule.maxHoldMs;
   const still = c.open && !c.deleted && (!c.closeUnknown || c.last - c.first >= rule.quietMs);
   const quiet = c.last + (still ? rule.stableForMs : rule.quietMs);
+  // A directory being filled (cp -r, an unpacking archive, an upload session) is not held until
+  // the filling pauses: once nothing below it is open, it leaves after treeHoldMs at the latest.
+  if (c.recursive && !still) return Math.min(quiet, Math.max(c.first + rule.treeHoldMs, c.last), cap);
   return Math.min(quiet, cap);
 }
 
