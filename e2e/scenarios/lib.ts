@@ -127,6 +127,15 @@ export class Scenario {
     });
   }
 
+  /** Copies every daemon's log off its node (its /root is private and gone after down()). */
+  async saveDaemonLogs(dir: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    for (const [on, d] of this.daemons) {
+      const log = await this.node(on).readFile(d.spec.logPath).catch(() => undefined);
+      if (log) writeFileSync(path.join(dir, `${on}-livemirror.log`), log);
+    }
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all([...this.daemons.values()].map((d) => d.stop(15_000).catch(() => undefined)));
   }
@@ -164,6 +173,7 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
     error = e instanceof Error ? (e.stack ?? e.message) : String(e);
   } finally {
     await s?.stopAll();
+    if (error !== undefined) await s?.saveDaemonLogs(path.join(resultsDir, `${name}-logs`)).catch(() => undefined);
     if (cluster) {
       if (error !== undefined) await cluster.saveServiceLogs(path.join(resultsDir, `${name}-logs`)).catch(() => undefined);
       await cluster.down();
