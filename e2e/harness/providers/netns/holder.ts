@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CLUSTER_DIR, NODE_DATA_DIR, NODE_DATA_FS, NODE_HOME, NODE_RUN_DIR } from './layout.js';
+import { CLUSTER_DIR, NODE_DATA_DIR, NODE_DATA_FS, NODE_HOME, NODE_RUN_DIR, PROJECT_DIR } from './layout.js';
 
 /**
  * Holders: long-lived processes that own a node's (or the switch's) namespaces.
@@ -17,9 +17,12 @@ import { CLUSTER_DIR, NODE_DATA_DIR, NODE_DATA_FS, NODE_HOME, NODE_RUN_DIR } fro
 
 const NODE_SCRIPT = `set -eu
 trap 'echo "node init failed at line $LINENO: $BASH_COMMAND (exit $?)" >&2' ERR
-name=$1 dir=$2 size=$3 addr=$4
+name=$1 dir=$2 size=$3 addr=$4 project=$5
 echo "$name" > /proc/sys/kernel/hostname
 exec 3<"$dir"
+# The project (the daemon the node runs) may live below a path the node gets privately (/tmp in
+# a CI clone, /root): keep a handle on it and bind it back at the same path below.
+exec 4<"$project"
 mount -t tmpfs -o mode=0755,size=64m lm-run /run
 mkdir -p /run/sshd /run/lock ${NODE_RUN_DIR}
 mount --bind /proc/self/fd/3 ${NODE_RUN_DIR}
@@ -29,6 +32,11 @@ mount --bind ${NODE_RUN_DIR}/hosts /etc/hosts
 mount -t tmpfs -o mode=1777,size=512m lm-tmp /tmp
 mount -t tmpfs -o mode=0755,size="$size"m lm-data ${NODE_DATA_FS}
 mkdir -m 0755 ${NODE_DATA_DIR}
+if [ ! -e "$project/package.json" ]; then
+  mkdir -p "$project"
+  mount --bind /proc/self/fd/4 "$project"
+fi
+exec 4<&-
 cd /
 echo ready
 IFS= read -r go || { echo "stdin closed before go" >&2; exit 1; }
@@ -155,7 +163,7 @@ export function spawnNodeHolder(name: string, dir: string, dataSizeMiB: number, 
   return spawnHolder(
     [
       'unshare', '--net', '--mount', '--uts', '--ipc', '--pid', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private',
-      '--', '/bin/bash', NODE_SCRIPT_PATH, name, dir, String(dataSizeMiB), address,
+      '--', '/bin/bash', NODE_SCRIPT_PATH, name, dir, String(dataSizeMiB), address, PROJECT_DIR,
     ],
     name,
   );
