@@ -19,7 +19,7 @@ export const lockFile = '/tmp/lm-e2e.lock';
 const args = process.argv.slice(2);
 const summaryAt = args.indexOf('--summary');
 const summaryFile = summaryAt >= 0 ? args[summaryAt + 1] : undefined;
-const names = args.filter((a, i) => !a.startsWith('--') && i !== summaryAt + 1);
+const names = args.filter((a, i) => !a.startsWith('--') && (summaryAt < 0 || i !== summaryAt + 1));
 const chosen = names.length > 0 ? names : [...allScenarios];
 for (const n of chosen) if (!existsSync(path.join(here, 'scenarios', `${n}.ts`))) {
   console.error(`unknown scenario "${n}" (known: ${allScenarios.join(', ')})`);
