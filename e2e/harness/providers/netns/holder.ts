@@ -34,7 +34,8 @@ mount -t tmpfs -o mode=0755,size="$size"m lm-data ${NODE_DATA_FS}
 mkdir -m 0755 ${NODE_DATA_DIR}
 if [ ! -e "$project/package.json" ]; then
   mkdir -p "$project"
-  mount --bind /proc/self/fd/4 "$project"
+  # --no-canonicalize: mount would resolve the fd link to its path name, i.e. the empty new dir.
+  mount --no-canonicalize --bind /proc/self/fd/4 "$project"
 fi
 exec 4<&-
 cd /
