@@ -36,7 +36,7 @@ await scenario('master-slave', 'master-slave', async (s) => {
   let writing = true;
   await web1.run(['mkdir', '-p', `${web1.info.dataDir}/failover`]);
   const writer = (async () => {
-    for (let i = 0; writing && i < 5000; i++) {
+    for (let i = 0; writing && i < 100_000; i++) {
       while (paused && writing) await sleep(20);
       const name = `failover/m${String(i).padStart(5, '0')}`;
       const ok = await web1.writeFile(`${web1.info.dataDir}/${name}`, `marker ${i}\n`).then(
