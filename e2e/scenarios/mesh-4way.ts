@@ -16,13 +16,11 @@
  * quick check (same size and mtime): an echo costs a batch but transfers nothing and ends there.
  * The churn is limited to what that makes safe (MESH_WEIGHTS says why).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { DaemonStatus } from '../../src/observe/status.js';
 import { ChurnPlanner, churnSeed, runChurn } from '../harness/churn.js';
 import type { NodeSession } from '../harness/node.js';
 import { digestTree } from '../harness/tree.js';
-import { resultsDir, scenario, sleep, type Scenario } from './lib.js';
+import { scenario, sleep, type Scenario } from './lib.js';
 
 const NODES = ['n1', 'n2', 'n3', 'n4'] as const;
 const OPS_PER_NODE = 300;
@@ -34,11 +32,13 @@ const QUIET_DEADLINE_MS = 20_000;
 /**
  * rsync options of every daemon in the mesh (`rsyncOptions`, after -a). `--update`: newest mtime
  * wins, so an echo of an older version does not overwrite a newer file (see the header; proper
- * loop prevention is a later issue). rsync 3.5 compares whole seconds for --update, and so does
- * its quick check unless `--modify-window=-1`; with that option the quick check sees a
- * same-second echo as different while --update still does not see it as older, so the echo wins
- * (seed 5e5337399999: n3/fs3mx74 reverted to its first version on n3 itself). So: no
- * --modify-window, and no churn op that rewrites a file (see MESH_WEIGHTS).
+ * loop prevention is a later issue). Only to the second, though: rsync 3.5 compares whole
+ * seconds for --update, while its quick check, with the `--modify-window=-1` the daemon passes,
+ * compares nanoseconds; so an echo of a version from the same second as the newer one is not
+ * "older" and not "the same" either, and overwrites it (seed 5e5337399999: n3/fs3mx74, written
+ * and rewritten 0.45 s apart at the same size, reverted to its first version on n3 itself;
+ * again with the daemon of b389ceb: seed 80abde1e9b33 with only dirs and renames off).
+ * Hence no rewrites in the churn (MESH_WEIGHTS).
  */
 const MESH_RSYNC_OPTIONS = ['--update'];
 /**
@@ -49,13 +49,13 @@ const MESH_RSYNC_OPTIONS = ['--update'];
  *    a new directory sees it created and echoes it back as a recursive sync with --delete, which
  *    deletes on the origin whatever it wrote into the directory meanwhile (--update guards
  *    against overwrites, not deletions); the loss then replicates. Every run with the default
- *    weights lost files within ~1 s (seeds 328228a1c7eb, 7047431490b6: a churn op on a file its
- *    own node had just written failed with ENOENT);
- *  - rewrites (modify, append, truncate): --update works in whole seconds; two versions of a
- *    file within one second are resolved by arrival, not age. Seed a8d02884a1a9 (no new dirs):
- *    n2/fgj2kyz modified 0.65 s after it was written, same size: n2 kept the new version, the
- *    peers the old (the quick check saw no change); n4/fqcnwr7 written, modified, deleted
- *    within 0.5 s: resurrected by an echo, in two versions;
+ *    weights lost files within ~1 s (seeds 328228a1c7eb, 7047431490b6, 94ae0cae0f3c: a churn op
+ *    on a file its own node had just written failed with ENOENT);
+ *  - rewrites (modify, append, truncate): two versions of a file within one second are resolved
+ *    by arrival, not age (MESH_RSYNC_OPTIONS). Seed a8d02884a1a9 (a daemon before it passed
+ *    --modify-window=-1): n2/fgj2kyz rewritten at the same size 0.65 s after it was written: n2
+ *    kept the new version, its peers the old; n4/fqcnwr7 written, rewritten and deleted within
+ *    0.5 s: resurrected by an echo, in two versions;
  *  - renames (renameFile): a rename over an existing file keeps the moved file's mtime; if it
  *    is older than the file it replaces, every peer keeps the replaced content (a8d02884a1a9:
  *    n1/-rf.1m6s6t1, 67312 B on n1, the replaced 12987 B version, 1 s newer, on n2..n4).
@@ -67,7 +67,7 @@ const MESH_WEIGHTS = { mkdirp: 0, renameDir: 0, renameFile: 0, modify: 0, append
 /** The daemon's status socket when it runs as root (config/load.ts defaultStatusSocket). */
 const STATUS_SOCKET = '/run/livemirror.sock';
 
-await scenario('mesh-4way', 'mesh-4way', (s) => keepDaemonLogsOnFailure(s, NODES, () => mesh(s)));
+await scenario('mesh-4way', 'mesh-4way', mesh);
 
 async function mesh(s: Scenario): Promise<void> {
   const seed = churnSeed((l) => s.log(l));
@@ -238,23 +238,4 @@ async function logReports(s: Scenario, on: string): Promise<LoggedReport[]> {
     }
   }
   return out;
-}
-
-/** lib.ts keeps only sshd/rsyncd logs of a failed run; the daemons' logs explain most failures. */
-async function keepDaemonLogsOnFailure(s: Scenario, nodes: readonly string[], body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    for (const n of nodes) {
-      const dir = path.join(resultsDir, `${s.name}-logs`, n);
-      mkdirSync(dir, { recursive: true });
-      const log = await Promise.resolve()
-        .then(() => s.daemon(n).log())
-        .catch((err: unknown) => `(could not read the daemon log: ${String(err)})`);
-      writeFileSync(path.join(dir, 'livemirror.log'), log);
-    }
-    writeFileSync(path.join(resultsDir, `${s.name}-logs`, 'error.txt'), e instanceof Error ? (e.stack ?? e.message) : String(e));
-    s.log(`daemon logs saved to ${path.relative(process.cwd(), path.join(resultsDir, `${s.name}-logs`))}/<node>/livemirror.log`);
-    throw e;
-  }
 }
