@@ -14,6 +14,7 @@ command -v tc >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v ps >/dev/null || need+=(procps)
+command -v curl >/dev/null || need+=(curl)         # e2e: reads status sockets on the nodes
 
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)

@@ -12,11 +12,9 @@
  * Throughout, no web node ever shows an upload at its final name with a size other than the
  * final one (a half-uploaded file is never sent as final; rsync's temp files are dot-names).
  */
-import type { DaemonStatus } from '../../src/observe/status.js';
 import type { ReplicaStatus } from '../../src/replicate/types.js';
 import { ChurnPlanner, churnSeed, runChurn, upload } from '../harness/churn.js';
-import type { NodeSession } from '../harness/node.js';
-import { scenario, sleep, type Scenario } from './lib.js';
+import { scenario, sleep, statusViaSocket, type Scenario } from './lib.js';
 
 const WEBS = ['web1', 'web2', 'web3', 'web4'] as const;
 const ALL = ['ftp1', ...WEBS];
@@ -26,7 +24,6 @@ const MAX_LIVE_LAG_MS = 1000;
 /** Churn pace while web3 is down (phase 1 runs faster: it checks convergence only). */
 const OUTAGE_OPS_PER_SECOND = 25;
 /** The daemon's status socket when it runs as root (config/load.ts defaultStatusSocket). */
-const STATUS_SOCKET = '/run/livemirror.sock';
 /** Files on the nodes (each node has its own /tmp). */
 const SAMPLER_STOP = '/tmp/farm-sampler.stop';
 const SAMPLER_ANSWER = '/tmp/farm-sampler.json';
@@ -263,15 +260,6 @@ async function farm(s: Scenario): Promise<void> {
   for (const [name, n] of files) s.figure(`${name}_files_transferred`, n);
 }
 
-/**
- * The daemon's status straight from its socket (what `livemirror status --json` fetches), with
- * curl: the CLI costs ~0.7 s of CPU per call here (2 CPUs shared by five nodes), which at several
- * samples a second would slow down the very replication whose lag it samples.
- */
-async function statusViaSocket(node: NodeSession): Promise<DaemonStatus> {
-  const out = await node.run(['curl', '-sS', '--max-time', '5', '--unix-socket', STATUS_SOCKET, 'http://localhost/status'], { timeoutMs: 10_000 });
-  return JSON.parse(out) as DaemonStatus;
-}
 
 interface LoggedReport {
   replica: string;

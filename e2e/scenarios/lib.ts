@@ -141,6 +141,19 @@ export class Scenario {
   }
 }
 
+/** Where the daemon on a node serves its status (its default as root: /run is the node's own). */
+export const STATUS_SOCKET = '/run/livemirror.sock';
+
+/**
+ * The daemon's status straight from its socket (what `livemirror status --json` fetches), with
+ * curl: the CLI costs ~0.7 s of CPU per call here (2 CPUs shared by the nodes), which at several
+ * samples a second would slow down the very replication whose lag it samples.
+ */
+export async function statusViaSocket(node: NodeSession): Promise<DaemonStatus> {
+  const out = await node.run(['curl', '-sS', '--max-time', '5', '--unix-socket', STATUS_SOCKET, 'http://localhost/status'], { timeoutMs: 10_000 });
+  return JSON.parse(out) as DaemonStatus;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**

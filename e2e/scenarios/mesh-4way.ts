@@ -20,7 +20,7 @@ import type { DaemonStatus } from '../../src/observe/status.js';
 import { ChurnPlanner, churnSeed, runChurn } from '../harness/churn.js';
 import type { NodeSession } from '../harness/node.js';
 import { digestTree } from '../harness/tree.js';
-import { scenario, sleep, type Scenario } from './lib.js';
+import { scenario, sleep, statusViaSocket, type Scenario } from './lib.js';
 
 const NODES = ['n1', 'n2', 'n3', 'n4'] as const;
 const OPS_PER_NODE = 300;
@@ -65,7 +65,6 @@ const MESH_RSYNC_OPTIONS = ['--update'];
  */
 const MESH_WEIGHTS = { mkdirp: 0, renameDir: 0, renameFile: 0, modify: 0, append: 0, truncate: 0 } as const;
 /** The daemon's status socket when it runs as root (config/load.ts defaultStatusSocket). */
-const STATUS_SOCKET = '/run/livemirror.sock';
 
 await scenario('mesh-4way', 'mesh-4way', mesh);
 
@@ -211,11 +210,6 @@ function escapePath(p: string): string {
   return out;
 }
 
-/** The daemon's status straight from its socket, with curl (the CLI costs ~0.7 s CPU per call here). */
-async function statusViaSocket(node: NodeSession): Promise<DaemonStatus> {
-  const out = await node.run(['curl', '-sS', '--max-time', '5', '--unix-socket', STATUS_SOCKET, 'http://localhost/status'], { timeoutMs: 10_000 });
-  return JSON.parse(out) as DaemonStatus;
-}
 
 interface LoggedReport {
   replica: string;
