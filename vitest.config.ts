@@ -1,21 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
 // Two tiers (DESIGN.md, style rule 10): pure unit tests beside the code, and integration tests
-// that run real rsync and real inotify on temp dirs. Integration files are named *.itest.ts.
+// that run real rsync and real inotify on temp dirs, named *.itest.ts. test/support/ holds the
+// fixtures both share (fake clock, rsync daemon, tree oracle), with tests of their own.
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'e2e/**/*.test.ts'],
           environment: 'node',
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['src/**/*.itest.ts', 'test/**/*.itest.ts'],
+          include: ['src/**/*.itest.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 60_000,

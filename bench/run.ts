@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { fetchStatus } from '../src/observe/status.js';
-import { awaitConverged, waitFor } from '../src/test-support/tree.js';
+import { awaitConverged, waitFor } from '../test/support/tree.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cliMain = path.join(root, 'dist/cli/main.js');

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from './daemon.js';
-import { makeTree, startDaemon, type TestTree } from './test-support/daemon.js';
-import { freePort, TestRsyncd } from './test-support/rsyncd.js';
-import { awaitConverged } from './test-support/tree.js';
+import { makeTree, startDaemon, type TestTree } from '../test/support/daemon.js';
+import { freePort, TestRsyncd } from '../test/support/rsyncd.js';
+import { awaitConverged } from '../test/support/tree.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 

@@ -1,23 +1,25 @@
 import { excludeMatcher } from './config/excludes.js';
 import type { Config } from './config/load.js';
 import type { Logger } from './observe/log.js';
-import { serveStatus, type DaemonStatus } from './observe/status.js';
-import type { Change } from './pipeline/change.js';
-import { displayPath, type FsEvent } from './pipeline/event.js';
+import { serveStatus } from './observe/status.js';
+import type { DaemonStatus } from './core/status.js';
+import type { Change } from './core/change.js';
+import { displayPath } from './core/path.js';
+import type { FsEvent } from './core/event.js';
+import { realClock, type Clock } from './core/clock.js';
 import { Replica } from './replicate/replica.js';
-import { Settler } from './settler.js';
+import { Settler } from './pipeline/settler.js';
 import { createInotifySource } from './watch/inotify.js';
 import type { EventSource, SourceOptions } from './watch/source.js';
 
 export interface DaemonDeps {
   log: Logger;
-  clock?: () => number;
+  /** Time and timers for everything the daemon runs (settle, replicas, the source). Default: the real clock. */
+  clock?: Clock;
   createSource?: (opts: SourceOptions) => EventSource;
   /** Serve the status socket (off in tests that run several daemons without one). */
   statusServer?: boolean;
 }
-
-const wallClock = () => performance.timeOrigin + performance.now();
 
 /**
  * Wires a source, the settle stage and one Replica per target. Lifecycle:
@@ -38,7 +40,7 @@ export class Daemon {
   private readonly startedAt: number;
   private readyAt: number | undefined;
   private stopping = false;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   /** Settles when the event stream fails (e.g. the watch limit was hit at runtime). */
   readonly failed: Promise<Error>;
   private fail: (e: Error) => void = () => {};
@@ -47,8 +49,8 @@ export class Daemon {
     private config: Config,
     private readonly deps: DaemonDeps,
   ) {
-    this.clock = deps.clock ?? wallClock;
-    this.startedAt = Date.now();
+    this.clock = deps.clock ?? realClock;
+    this.startedAt = this.clock.now();
     this.failed = new Promise((resolve) => (this.fail = resolve));
   }
 
@@ -62,14 +64,15 @@ export class Daemon {
       const server = await serveStatus(c.statusSocket, () => this.status());
       this.statusClose = server.close;
     }
-    const t0 = this.clock();
+    const t0 = this.clock.now();
     await this.startWatching();
     const watches = this.source?.stats().watches ?? 0;
-    this.log.info({ event: 'watching', watches, ms: Math.round(this.clock() - t0) }, `watching ${c.source}: ${watches} directories in ${Math.round(this.clock() - t0)} ms`);
+    const watchMs = Math.round(this.clock.now() - t0);
+    this.log.info({ event: 'watching', watches, ms: watchMs }, `watching ${c.source}: ${watches} directories in ${watchMs} ms`);
     for (const spec of c.replicas) this.addReplica(spec, c.initialSync);
     await Promise.all([...this.replicas.values()].map((r) => r.initialSyncSettled()));
-    this.readyAt = Date.now();
-    const ms = Math.round(this.clock() - t0);
+    this.readyAt = this.clock.now();
+    const ms = Math.round(this.readyAt - t0);
     const states = [...this.replicas.values()].map((r) => ({ name: r.spec.name, state: r.status().state }));
     const notIdle = states.filter((r) => r.state !== 'idle' && r.state !== 'syncing');
     this.log.info(

@@ -12,7 +12,7 @@
  * Throughout, no web node ever shows an upload at its final name with a size other than the
  * final one (a half-uploaded file is never sent as final; rsync's temp files are dot-names).
  */
-import type { ReplicaStatus } from '../../src/replicate/types.js';
+import type { ReplicaStatus } from '../../src/core/status.js';
 import { ChurnPlanner, churnSeed, runChurn, upload } from '../harness/churn.js';
 import { scenario, sleep, statusViaSocket, type Scenario } from './lib.js';
 

@@ -10,7 +10,7 @@
  *     (lastError, backoff/halted) while dst2 keeps up → disk freed → all three converge (timed).
  */
 import { ChurnPlanner, churnSeed, runChurn, type ChurnOptions, type ChurnResult } from '../harness/churn.js';
-import type { ReplicaStatus } from '../../src/replicate/types.js';
+import type { ReplicaStatus } from '../../src/core/status.js';
 import { type Scenario, scenario, sleep } from './lib.js';
 
 const ALL = ['src1', 'dst1', 'dst2'];

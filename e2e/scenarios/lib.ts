@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { chalk } from 'zx';
-import type { DaemonStatus } from '../../src/observe/status.js';
+import type { DaemonStatus } from '../../src/core/status.js';
 import type { Cluster } from '../harness/cluster.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { connectAll, type NodeSession } from '../harness/node.js';

@@ -16,7 +16,7 @@
  * quick check (same size and mtime): an echo costs a batch but transfers nothing and ends there.
  * The churn is limited to what that makes safe (MESH_WEIGHTS says why).
  */
-import type { DaemonStatus } from '../../src/observe/status.js';
+import type { DaemonStatus } from '../../src/core/status.js';
 import { ChurnPlanner, churnSeed, runChurn } from '../harness/churn.js';
 import type { NodeSession } from '../harness/node.js';
 import { digestTree } from '../harness/tree.js';

@@ -4,7 +4,7 @@ import { Daemon } from '../daemon.js';
 import { createLogger } from '../observe/log.js';
 import { fetchStatus, formatStatus } from '../observe/status.js';
 import { probeReplica } from '../replicate/probe.js';
-import { parseTarget } from '../replicate/target.js';
+import { parseTarget } from '../core/target.js';
 
 /** Exit codes: 0 ok, 1 runtime failure (or a failed probe), 2 bad usage or config. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fetchStatus } from '../observe/status.js';
-import { awaitConverged, waitFor } from '../test-support/tree.js';
+import { awaitConverged, waitFor } from '../../test/support/tree.js';
 
 const main = path.resolve(import.meta.dirname, 'main.ts');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lm-run-'));

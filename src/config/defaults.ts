@@ -43,6 +43,36 @@ export const defaults = {
   rsyncPath: 'rsync',
   /** Replay renames as renames (local rename, sftp rename over ssh) before syncing. */
   renames: true,
+
+  // Internal tunables: not in the config file; here so that every number has its reason.
+
+  /** ms between progress lines of a long full sync: enough to see it move, not a flood. */
+  progressEveryMs: 10_000,
+  /** ms during which renames over sftp are not tried again after a failed ssh connect: each try
+   *  could cost a whole connect timeout per batch (e.g. a host only ssh's own config can reach),
+   *  and rsync delivers the batch without them anyway. */
+  sshReconnectPauseMs: 60_000,
+  /** ms between ssh keepalives on the daemon's own ssh connections (sftp); 3 missed drop it. */
+  sshKeepaliveMs: 15_000,
+  /** Batches in a row whose only complaint was the source changing under rsync, re-run at once;
+   *  past this the replica backs off as after any failure (a writer that never lets go). */
+  sourceRaceRetries: 5,
+  /** The inotify source (watch/inotify.ts). */
+  inotify: {
+    /** ms; the longest a worker-pool poll(2) blocks before re-checking; close() also wakes it at once. */
+    pollIntervalMs: 200,
+    /** ms an IN_MOVED_FROM waits for its IN_MOVED_TO in a following read before it counts as
+     *  moved out: the kernel queues both halves of one rename together, so a few ms suffice. */
+    movePairMs: 10,
+    /** readdir calls in flight while walking; above the libuv pool size (4) keeps the pool busy. */
+    walkConcurrency: 16,
+    /** bytes per read(2); 64 KiB holds 4096 name-less records. */
+    readBufferBytes: 64 * 1024,
+    /** bytes read per batch at most, so one flood does not become one huge batch. */
+    maxBatchBytes: 1024 * 1024,
+    /** batches queued for a slow reader before reading stops (the kernel queue then absorbs, then overflows). */
+    maxQueuedBatches: 64,
+  },
 } as const;
 
 export type Defaults = typeof defaults;

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { parentOf, type RelPath } from '../pipeline/event.js';
+import { parentOf, type RelPath } from '../core/path.js';
 
 /**
  * rsync-style exclude patterns as a predicate over byte-string paths.

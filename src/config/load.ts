@@ -2,9 +2,11 @@ import { constants, accessSync, readFileSync, realpathSync, statSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { SettleRule } from '../pipeline/settle.js';
-import { parseTarget } from '../replicate/target.js';
-import type { ReplicaSpec, ReplicaTunables, Target } from '../replicate/types.js';
+import type { SettleRule } from '../core/tunables.js';
+import { parseTarget } from '../core/target.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { ReplicaTunables } from '../core/tunables.js';
+import type { Target } from '../core/target.js';
 import { configSchema, type RawConfig } from './schema.js';
 
 /** The daemon's whole configuration, validated and resolved (absolute paths, parsed targets). */

@@ -1,22 +1,7 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import type { ReplicaStatus } from '../replicate/types.js';
-
-/** What `livemirror status` shows; served as JSON on the daemon's status socket. */
-export interface DaemonStatus {
-  pid: number;
-  source: string;
-  /** Watches are set and every replica has finished its initial sync (or is retrying it). */
-  ready: boolean;
-  startedAt: number;
-  readyAt?: number;
-  watches: number;
-  overflows: number;
-  /** Changes seen but not yet settled (still being written, or within the quiet window). */
-  settling: number;
-  replicas: ReplicaStatus[];
-}
+import type { DaemonStatus } from '../core/status.js';
 
 /**
  * Serves `get()` as JSON at GET /status on a unix socket. A stale socket left by a crashed daemon

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from './change.js';
+import type { Change } from '../core/change.js';
 import { ChangeSet, foldEvent, mergeChange } from './combine.js';
-import type { EventKind, FsEvent } from './event.js';
+import type { EventKind, FsEvent } from '../core/event.js';
 
 const ev = (kind: EventKind, path: string, extra: Partial<FsEvent> = {}): FsEvent => ({
   kind,

@@ -1,5 +1,6 @@
-import type { Change } from './change.js';
-import { isWithin, parentOf, type FsEvent, type RelPath } from './event.js';
+import type { Change } from '../core/change.js';
+import { isWithin, parentOf, type RelPath } from '../core/path.js';
+import type { FsEvent } from '../core/event.js';
 
 /**
  * A set of pending changes, at most one per path, that events and changes fold into.

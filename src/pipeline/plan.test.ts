@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from './change.js';
+import type { Change } from '../core/change.js';
 import { ChangeSet } from './combine.js';
-import type { FsEvent } from './event.js';
+import type { FsEvent } from '../core/event.js';
 import { plan } from './plan.js';
 
 const c = (path: string, over: Partial<Change> = {}): Change => ({

@@ -1,5 +1,5 @@
-import type { Batch, Change, Move } from './change.js';
-import type { RelPath } from './event.js';
+import type { Batch, Change, Move } from '../core/change.js';
+import { compareBytes, type RelPath } from '../core/path.js';
 
 /**
  * Turns a replica's queued changes into the batch it runs. Pure.
@@ -46,11 +46,6 @@ function safeMoves(moves: Move[]): Move[] {
   return moves
     .filter((m) => !targets.has(m.from) && sources.get(m.from) === 1)
     .sort((a, b) => compareBytes(a.to, b.to));
-}
-
-/** Byte order (paths are latin1 byte strings), so rsync sees parents before children. */
-export function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sortBytes(paths: RelPath[]): RelPath[] {

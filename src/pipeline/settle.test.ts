@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from './change.js';
-import { dueAt, isDue, nextDue, type SettleRule } from './settle.js';
+import type { Change } from '../core/change.js';
+import { dueAt, isDue, nextDue } from './settle.js';
+import type { SettleRule } from '../core/tunables.js';
 
 const rule: SettleRule = { quietMs: 20, stableForMs: 1500, maxHoldMs: 60_000, treeHoldMs: 500 };
 const c = (over: Partial<Change>): Change => ({

@@ -1,17 +1,5 @@
-import type { Change } from './change.js';
-
-/** The settle rule's tunables (defaults and reasons in config/defaults.ts). */
-export interface SettleRule {
-  /** ms a path must be quiet before it is released. */
-  quietMs: number;
-  /** ms a file still being written (open, or changing over more than `quietMs`) must be quiet. */
-  stableForMs: number;
-  /** ms after its first event a path is released even if it never stops changing (a log file). */
-  maxHoldMs: number;
-  /** ms after its first event a new directory leaves even while more is written below it,
-   *  provided no file below it is still open (the rest follows as changes of their own). */
-  treeHoldMs: number;
-}
+import type { Change } from '../core/change.js';
+import type { SettleRule } from '../core/tunables.js';
 
 /**
  * When a pending change may leave for the replicas. Pure: `now` is an argument.

@@ -1,11 +1,15 @@
-import type { Batch } from '../pipeline/change.js';
-import type { RelPath } from '../pipeline/event.js';
-import { compareBytes } from '../pipeline/plan.js';
+import type { Batch } from '../core/change.js';
+import type { Clock } from '../core/clock.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { ReplicaTunables } from '../core/tunables.js';
+import { compareBytes, type RelPath } from '../core/path.js';
+import { defaults } from '../config/defaults.js';
 import { fileList, rsyncArgs } from './rsync-args.js';
 import { classifyExit, type ExitClass } from './rsync-exit.js';
 import type { RsyncResult, RunRsync } from './rsync-run.js';
+import { sourceRaces } from './rsync-stderr.js';
 import type { Renamer } from './transport.js';
-import type { BatchReport, Pass, ReplicaSpec, ReplicaTunables, RsyncStats } from './types.js';
+import type { BatchReport, Pass, RsyncStats } from './types.js';
 
 /** Everything one batch's passes need; the Replica builds it per batch. */
 export interface PassContext {
@@ -15,17 +19,26 @@ export interface PassContext {
   excludes: readonly string[];
   run: RunRsync;
   renamer: Renamer | undefined;
-  clock: () => number;
+  clock: Clock;
   emit: (r: BatchReport) => void;
   /** Aborted by Replica.stop(): the running rsync is killed and no further pass starts. */
   signal: AbortSignal;
 }
 
 export type Failure = { ok: false; pass: Pass | 'spawn'; result?: RsyncResult; cls: ExitClass };
-export type Outcome = { ok: true; stats: RsyncStats; exitCode: number; renamed: number } | Failure;
-
-/** A full sync logs its progress at most this often (ms): enough to see it move, not a flood. */
-export const PROGRESS_EVERY_MS = 10_000;
+export type Outcome =
+  | {
+      ok: true;
+      stats: RsyncStats;
+      exitCode: number;
+      renamed: number;
+      /** Paths that changed on the source while rsync ran (rsync-stderr.ts): not sent as they
+       *  are now, so the replica queues them again at once. */
+      changedUnder: RelPath[];
+      /** rsync skipped --delete inside the listed trees (an I/O error on the sender). */
+      deletionsSkipped: boolean;
+    }
+  | Failure;
 
 /**
  * Runs one incremental batch: renames (when the replica has a transport for them), then one
@@ -71,25 +84,29 @@ export async function runBatchPasses(ctx: PassContext, batch: Batch, hinted: num
     ['files', batch.dirs],
     ['deletes', deletesLater ? batch.deletes : []],
   ];
+  const changedUnder: RelPath[] = [];
+  let deletionsSkipped = false;
   for (const [pass, paths] of steps) {
     if (paths.length === 0) continue;
     const out = await runPass(ctx, pass, paths, { fuzzy: pass === 'tree' && fuzzy });
     if (!out.ok) return out;
     addStats(stats, out.stats);
     exitCode = Math.max(exitCode, out.exitCode);
+    changedUnder.push(...out.changedUnder);
+    deletionsSkipped ||= out.deletionsSkipped;
   }
-  return { ok: true, stats, exitCode, renamed };
+  return { ok: true, stats, exitCode, renamed, changedUnder, deletionsSkipped };
 }
 
 /** Runs one full sync of the whole tree, reporting its start and (throttled) progress. */
 export async function runFullSync(ctx: PassContext, reason: string): Promise<Outcome> {
   ctx.emit({ kind: 'full-sync-start', reason });
-  const t0 = ctx.clock();
+  const t0 = ctx.clock.now();
   let lastProgress = t0;
   return runPass(ctx, 'full', undefined, {
     onProgress: (p) => {
-      const now = ctx.clock();
-      if (now - lastProgress < PROGRESS_EVERY_MS) return;
+      const now = ctx.clock.now();
+      if (now - lastProgress < defaults.progressEveryMs) return;
       lastProgress = now;
       ctx.emit({ kind: 'full-sync-progress', bytes: p.bytes, percent: p.percent, elapsedMs: Math.round(now - t0) });
     },
@@ -123,11 +140,16 @@ async function runPass(
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   if (result.spawnError !== undefined) return { ok: false, pass: 'spawn', result, cls: { verdict: 'fatal', reason: result.spawnError } };
-  let cls = classifyExit(result.exitCode, result.signal, result.stderrTail);
-  if (result.aborted) cls = { verdict: 'retry', reason: 'killed by stop()' };
-  else if (result.timedOut) cls = { verdict: 'retry', reason: `killed after running longer than batchTimeout (${tunables.batchTimeoutMs} ms)` };
+  if (result.aborted) return { ok: false, pass, result, cls: { verdict: 'retry', reason: 'killed by stop()' } };
+  if (result.timedOut) return { ok: false, pass, result, cls: { verdict: 'retry', reason: `killed after running longer than batchTimeout (${tunables.batchTimeoutMs} ms)` } };
+  const ok = { ok: true as const, stats: result.stats, exitCode: result.exitCode ?? 0, renamed: 0, changedUnder: [] as RelPath[], deletionsSkipped: false };
+  // 23 (partial transfer) and 24 (vanished) whose every complaint is the source changing under
+  // rsync: the replica is fine; the paths go back to the queue (the events of their change follow).
+  const races = (result.exitCode === 23 || result.exitCode === 24) && result.complaints ? sourceRaces(result.complaints, ctx.root) : undefined;
+  if (races) return { ...ok, changedUnder: races, deletionsSkipped: result.complaints?.deletionsSkipped ?? false };
+  const cls = classifyExit(result.exitCode, result.signal, result.stderrTail);
   if (cls.verdict !== 'ok') return { ok: false, pass, result, cls };
-  return { ok: true, stats: result.stats, exitCode: result.exitCode ?? 0, renamed: 0 };
+  return ok;
 }
 
 function mergeSorted(a: readonly RelPath[], b: readonly RelPath[]): RelPath[] {

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { fileList, listOnlyArgs, rsyncArgs, type ArgsInput } from './rsync-args.js';
 import { classifyExit } from './rsync-exit.js';
 import { runRsync as realRunRsync, type RsyncResult, type RunRsync } from './rsync-run.js';
-import { errorText } from './transport.js';
-import type { ReplicaSpec, ReplicaTunables } from './types.js';
+import { errorText } from '../core/errors.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { ReplicaTunables } from '../core/tunables.js';
 
 export interface ProbeCheck {
   name: 'reachable' | 'rsync' | 'writable';

@@ -3,13 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Change } from '../pipeline/change.js';
-import { freePort, TestRsyncd } from '../test-support/rsyncd.js';
-import { digestTree, diffTrees, waitFor } from '../test-support/tree.js';
+import type { Change } from '../core/change.js';
+import { freePort, TestRsyncd } from '../../test/support/rsyncd.js';
+import { digestTree, diffTrees, waitFor } from '../../test/support/tree.js';
 import { probeReplica } from './probe.js';
 import { Replica } from './replica.js';
-import { parseTarget } from './target.js';
-import type { BatchReport, ReplicaSpec, ReplicaTunables, Target } from './types.js';
+import { parseTarget } from '../core/target.js';
+import type { BatchReport } from './types.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { ReplicaTunables } from '../core/tunables.js';
+import type { Target } from '../core/target.js';
 
 const tunables: ReplicaTunables = {
   backoffInitialMs: 100,

@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Change } from '../pipeline/change.js';
-import { digestTree, diffTrees } from '../test-support/tree.js';
+import type { Change } from '../core/change.js';
+import { digestTree, diffTrees } from '../../test/support/tree.js';
 import { probeReplica } from './probe.js';
 import { Replica } from './replica.js';
-import type { BatchReport, ReplicaSpec, ReplicaTunables } from './types.js';
+import type { BatchReport } from './types.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { ReplicaTunables } from '../core/tunables.js';
 
 const tunables: ReplicaTunables = {
   backoffInitialMs: 100,

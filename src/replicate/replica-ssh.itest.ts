@@ -5,15 +5,17 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Change } from '../pipeline/change.js';
-import { canConnect, freePort } from '../test-support/rsyncd.js';
-import { digestTree, diffTrees, waitFor } from '../test-support/tree.js';
+import type { Change } from '../core/change.js';
+import { canConnect, freePort } from '../../test/support/rsyncd.js';
+import { digestTree, diffTrees, waitFor } from '../../test/support/tree.js';
 import { probeReplica } from './probe.js';
 import { Replica } from './replica.js';
-import { parseTarget } from './target.js';
+import { parseTarget } from '../core/target.js';
 import { sshRenamer } from './transport-ssh.js';
 import type { Renamer } from './transport.js';
-import type { BatchReport, ReplicaSpec, ReplicaTunables } from './types.js';
+import type { BatchReport } from './types.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { ReplicaTunables } from '../core/tunables.js';
 
 const tunables: ReplicaTunables = {
   backoffInitialMs: 100,

@@ -1,44 +1,16 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Change, Move } from '../pipeline/change.js';
-import type { Timers } from '../timers.js';
+import type { Change, Move } from '../core/change.js';
+import { FakeClock, settle } from '../../test/support/fake-clock.js';
 import { Replica } from './replica.js';
 import type { RsyncRequest, RsyncResult } from './rsync-run.js';
 import type { RenameOutcome, Renamer } from './transport.js';
-import type { BatchReport, ReplicaSpec, ReplicaTunables, Target } from './types.js';
+import type { BatchReport } from './types.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { ReplicaTunables } from '../core/tunables.js';
+import type { Target } from '../core/target.js';
 
 // ---- fakes -------------------------------------------------------------------------------------
-
-class FakeTime implements Timers {
-  now = 1_000_000;
-  private seq = 0;
-  private pending = new Map<number, { at: number; fn: () => void }>();
-  setTimeout = (fn: () => void, ms: number): unknown => {
-    const id = ++this.seq;
-    this.pending.set(id, { at: this.now + ms, fn });
-    return id;
-  };
-  clearTimeout = (t: unknown): void => {
-    this.pending.delete(t as number);
-  };
-  /** Moves the clock forward, firing due timers in order. */
-  async advance(ms: number): Promise<void> {
-    const end = this.now + ms;
-    for (;;) {
-      const next = [...this.pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next) break;
-      this.pending.delete(next[0]);
-      this.now = next[1].at;
-      next[1].fn();
-      await settle();
-    }
-    this.now = end;
-    await settle();
-  }
-  get timers(): number {
-    return this.pending.size;
-  }
-}
 
 interface Call {
   req: RsyncRequest;
@@ -86,10 +58,6 @@ class FakeRenamer implements Renamer {
   }
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-}
-
 const tunables: ReplicaTunables = {
   backoffInitialMs: 1000,
   backoffMaxMs: 30_000,
@@ -102,7 +70,7 @@ const tunables: ReplicaTunables = {
 };
 
 function setup(opts: { target?: Target; tunables?: Partial<ReplicaTunables>; renamer?: Renamer | null } = {}) {
-  const time = new FakeTime();
+  const time = new FakeClock(1_000_000);
   const rsync = new FakeRsync();
   const reports: BatchReport[] = [];
   const spec: ReplicaSpec = {
@@ -117,10 +85,9 @@ function setup(opts: { target?: Target; tunables?: Partial<ReplicaTunables>; ren
     root: '/src',
     excludes: ['*.tmp'],
     log: pino({ level: 'silent' }),
-    clock: () => time.now,
+    clock: time,
     runRsync: rsync.run,
     renamer: opts.renamer === undefined ? null : opts.renamer,
-    timers: time,
     rand: () => 0.5,
     onReport: (r) => reports.push(r),
   });
@@ -143,17 +110,17 @@ describe('Replica', () => {
     const { time, rsync, replica, kinds } = setup();
     replica.start({ initialSync: false });
     expect(replica.status().state).toBe('idle');
-    replica.enqueue([write('a', time.now - 40)]);
+    replica.enqueue([write('a', time.now() - 40)]);
     expect(rsync.calls).toHaveLength(1);
     expect(rsync.last.kind).toBe('tree');
     expect(rsync.last.paths).toEqual(['a']);
     expect(replica.status()).toMatchObject({ state: 'syncing', queued: 0, inFlight: 1, lagMs: 40 });
     let idle = false;
     void replica.whenIdle().then(() => (idle = true));
-    time.now += 10;
+    time.advance(10);
     await rsync.answer();
     expect(idle).toBe(true);
-    expect(replica.status()).toMatchObject({ state: 'idle', queued: 0, inFlight: 0, lagMs: 0, batches: 1, lastSuccess: time.now, attempts: 0 });
+    expect(replica.status()).toMatchObject({ state: 'idle', queued: 0, inFlight: 0, lagMs: 0, batches: 1, lastSuccess: time.now(), attempts: 0 });
     expect(kinds('batch')).toEqual([
       expect.objectContaining({ paths: 1, writes: 1, deletes: 0, trees: 0, exitCode: 0, lagMs: 50, stats: expect.objectContaining({ bytesSent: 100 }) }),
     ]);
@@ -163,10 +130,10 @@ describe('Replica', () => {
   it('changes arriving while syncing go out as exactly one follow-up batch', async () => {
     const { time, rsync, replica, kinds } = setup();
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now)]);
-    replica.enqueue([write('b', time.now + 1)]);
-    replica.enqueue([write('c', time.now + 2), del('d', time.now + 2)]);
-    replica.enqueue([write('b', time.now + 3)]);
+    replica.enqueue([write('a', time.now())]);
+    replica.enqueue([write('b', time.now() + 1)]);
+    replica.enqueue([write('c', time.now() + 2), del('d', time.now() + 2)]);
+    replica.enqueue([write('b', time.now() + 3)]);
     expect(rsync.calls).toHaveLength(1);
     expect(replica.status()).toMatchObject({ queued: 3, inFlight: 1 });
     await rsync.answer();
@@ -182,11 +149,11 @@ describe('Replica', () => {
     const { time, rsync, replica } = setup();
     replica.start({ initialSync: false });
     replica.enqueue([
-      write('dir', time.now, { isDir: true, recursive: true }),
-      write('z', time.now),
-      del('gone', time.now),
-      del('a-gone-dir', time.now, true),
-      write('attr', time.now, { isDir: true }),
+      write('dir', time.now(), { isDir: true, recursive: true }),
+      write('z', time.now()),
+      del('gone', time.now()),
+      del('a-gone-dir', time.now(), true),
+      write('attr', time.now(), { isDir: true }),
     ]);
     expect(rsync.last.kind).toBe('tree');
     expect(rsync.last.paths).toEqual(['a-gone-dir', 'dir', 'gone', 'z']);
@@ -203,7 +170,7 @@ describe('Replica', () => {
   it('a daemon target (no renames): main pass with --fuzzy, then the deletes in a pass after it', async () => {
     const { time, rsync, replica } = setup({ target: { kind: 'daemon', host: 'h', module: 'm', path: '' } });
     replica.start({ initialSync: false });
-    replica.enqueue([del('old', time.now), write('new', time.now + 1, { from: 'old' })]);
+    replica.enqueue([del('old', time.now()), write('new', time.now() + 1, { from: 'old' })]);
     expect(rsync.last.paths).toEqual(['new']);
     expect(rsync.last.req.args).toContain('--fuzzy');
     await rsync.answer();
@@ -244,28 +211,28 @@ describe('Replica', () => {
   it('retry: the failed batch goes back to the queue, waits its backoff, then runs with the newer changes as one batch', async () => {
     const { time, rsync, replica, kinds } = setup();
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now)]);
+    replica.enqueue([write('a', time.now())]);
     await rsync.answer({ exitCode: 12, stderrTail: 'rsync: connection unexpectedly closed' });
     expect(replica.status()).toMatchObject({
       state: 'backoff',
       queued: 1,
       inFlight: 0,
       attempts: 1,
-      lastError: { time: time.now, exitCode: 12, message: 'error in the rsync protocol data stream (connection lost?): rsync: connection unexpectedly closed' },
+      lastError: { time: time.now(), exitCode: 12, message: 'error in the rsync protocol data stream (connection lost?): rsync: connection unexpectedly closed' },
     });
     expect(kinds('error')).toEqual([expect.objectContaining({ pass: 'tree', verdict: 'retry', exitCode: 12, attempt: 1, retryInMs: 1000 })]);
-    replica.enqueue([write('b', time.now)]);
+    replica.enqueue([write('b', time.now())]);
     expect(rsync.calls).toHaveLength(1);
-    await time.advance(999);
+    await time.advanceAsync(999);
     expect(rsync.calls).toHaveLength(1);
-    await time.advance(1);
+    await time.advanceAsync(1);
     expect(rsync.calls).toHaveLength(2);
     expect(rsync.last.paths).toEqual(['a', 'b']);
     expect(replica.status().state).toBe('syncing');
     // Second failure: the delay doubles.
     await rsync.answer({ exitCode: 10 });
     expect(kinds('error')[1]).toMatchObject({ attempt: 2, retryInMs: 2000 });
-    await time.advance(2000);
+    await time.advanceAsync(2000);
     await rsync.answer();
     expect(replica.status()).toMatchObject({ state: 'idle', attempts: 0, queued: 0, batches: 1 });
     expect(replica.status().lastError?.exitCode).toBe(10);
@@ -274,10 +241,10 @@ describe('Replica', () => {
   it('a failed batch is merged back in event order (a newer delete wins over the failed write)', async () => {
     const { time, rsync, replica } = setup({ target: { kind: 'daemon', host: 'h', module: 'm', path: '' } });
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now, { isDir: true, recursive: true })]);
-    replica.enqueue([del('a', time.now + 5, true)]);
+    replica.enqueue([write('a', time.now(), { isDir: true, recursive: true })]);
+    replica.enqueue([del('a', time.now() + 5, true)]);
     await rsync.answer({ exitCode: 23 });
-    await time.advance(1000);
+    await time.advanceAsync(1000);
     // One delete (--delete-missing-args), not a tree sync of a directory that is gone.
     expect(rsync.calls).toHaveLength(2);
     expect(rsync.last.paths).toEqual(['a']);
@@ -287,15 +254,15 @@ describe('Replica', () => {
   it('fatal → halted; changes keep queueing; requestFullSync revives it with a full sync', async () => {
     const { time, rsync, replica, kinds } = setup({ target: { kind: 'daemon', host: 'h', module: 'm', path: '' } });
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now)]);
+    replica.enqueue([write('a', time.now())]);
     await rsync.answer({ exitCode: 5, stderrTail: '@ERROR: auth failed on module m\nrsync error: error starting client-server protocol (code 5)' });
     expect(replica.status()).toMatchObject({ state: 'halted', attempts: 1, queued: 1 });
     expect(replica.status().lastError?.message).toContain('auth failed on module m');
     expect(kinds('error')).toEqual([expect.objectContaining({ verdict: 'fatal', exitCode: 5 })]);
-    expect(time.timers).toBe(0);
+    expect(time.armed).toBe(0);
     await replica.whenIdle();
-    replica.enqueue([write('b', time.now)]);
-    await time.advance(60_000);
+    replica.enqueue([write('b', time.now())]);
+    await time.advanceAsync(60_000);
     expect(rsync.calls).toHaveLength(1);
     expect(replica.status().queued).toBe(2);
     replica.requestFullSync('password fixed');
@@ -310,16 +277,16 @@ describe('Replica', () => {
   it('an outage longer than resyncAfter turns the next attempt into one full resync', async () => {
     const { time, rsync, replica, kinds } = setup({ tunables: { resyncAfterMs: 5000, backoffMaxMs: 2000 } });
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now), write('b', time.now)]);
+    replica.enqueue([write('a', time.now()), write('b', time.now())]);
     await rsync.answer({ exitCode: 255, stderrTail: 'ssh: connect to host h port 22: Connection refused' });
     const failing = async () => {
-      await time.advance(2000);
+      await time.advanceAsync(2000);
       expect(rsync.last.kind).toBe('tree');
       await rsync.answer({ exitCode: 255 });
     };
     await failing(); // t+2000 (1000 backoff, then 2000 capped)
     await failing(); // t+4000
-    await time.advance(2000); // t+6000: outage > 5000 ms
+    await time.advanceAsync(2000); // t+6000: outage > 5000 ms
     expect(rsync.last.kind).toBe('full');
     expect(replica.status().state).toBe('resync');
     expect(kinds('collapse')).toEqual([expect.objectContaining({ reason: 'outage', queued: 2 })]);
@@ -331,10 +298,10 @@ describe('Replica', () => {
   it('a queue past queueCap collapses into one full resync', async () => {
     const { time, rsync, replica, kinds } = setup({ tunables: { queueCap: 3 } });
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now)]);
-    replica.enqueue([write('b', time.now), write('c', time.now), write('d', time.now)]);
+    replica.enqueue([write('a', time.now())]);
+    replica.enqueue([write('b', time.now()), write('c', time.now()), write('d', time.now())]);
     expect(replica.status().queued).toBe(3);
-    replica.enqueue([write('e', time.now)]);
+    replica.enqueue([write('e', time.now())]);
     expect(replica.status().queued).toBe(1);
     expect(kinds('collapse')).toEqual([expect.objectContaining({ reason: 'queue-cap', queued: 4 })]);
     await rsync.answer();
@@ -353,8 +320,8 @@ describe('Replica', () => {
     expect(rsync.last.kind).toBe('full');
     expect(rsync.last.req.onProgress).toBeTypeOf('function');
     expect(replica.status().state).toBe('resync');
-    replica.enqueue([write('x', time.now)]);
-    time.now += 10_001;
+    replica.enqueue([write('x', time.now())]);
+    time.advance(10_001);
     rsync.last.req.onProgress?.({ bytes: 500, percent: 50 });
     rsync.last.req.onProgress?.({ bytes: 600, percent: 60 }); // throttled
     expect(kinds('full-sync-progress')).toEqual([{ kind: 'full-sync-progress', bytes: 500, percent: 50, elapsedMs: 10_001 }]);
@@ -383,12 +350,12 @@ describe('Replica', () => {
     const renamer = new FakeRenamer();
     const { time, rsync, replica, kinds } = setup({ renamer });
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now)]);
+    replica.enqueue([write('a', time.now())]);
     await settle();
     let stopped = false;
     const p = replica.stop(5000).then(() => (stopped = true));
-    replica.enqueue([write('late', time.now)]);
-    await time.advance(1000);
+    replica.enqueue([write('late', time.now())]);
+    await time.advanceAsync(1000);
     expect(stopped).toBe(false);
     await rsync.answer();
     await p;
@@ -401,13 +368,13 @@ describe('Replica', () => {
   it('stop() kills an rsync that outlives the grace time; its changes stay unacknowledged', async () => {
     const { time, rsync, replica, kinds } = setup();
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now - 100), write('b', time.now)]);
+    replica.enqueue([write('a', time.now() - 100), write('b', time.now())]);
     const signal = rsync.last.req.signal;
     expect(rsync.last.req.killGraceMs).toBe(3000);
     const p = replica.stop(2000);
-    await time.advance(1999);
+    await time.advanceAsync(1999);
     expect(signal?.aborted).toBe(false);
-    await time.advance(1);
+    await time.advanceAsync(1);
     expect(signal?.aborted).toBe(true);
     await rsync.answer({ signal: 'SIGTERM', aborted: true });
     await p;
@@ -422,12 +389,12 @@ describe('Replica', () => {
   it('stop() during backoff cancels the retry', async () => {
     const { time, rsync, replica } = setup();
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now)]);
+    replica.enqueue([write('a', time.now())]);
     await rsync.answer({ exitCode: 30 });
-    expect(time.timers).toBe(1);
+    expect(time.armed).toBe(1);
     await replica.stop(1000);
-    expect(time.timers).toBe(0);
-    await time.advance(60_000);
+    expect(time.armed).toBe(0);
+    await time.advanceAsync(60_000);
     expect(rsync.calls).toHaveLength(1);
     expect(replica.status()).toMatchObject({ state: 'halted', queued: 1 });
   });
@@ -435,12 +402,12 @@ describe('Replica', () => {
   it('a batch that outlives batchTimeout is retried; rsync that cannot start halts', async () => {
     const { time, rsync, replica, kinds } = setup();
     replica.start({ initialSync: false });
-    replica.enqueue([write('a', time.now)]);
+    replica.enqueue([write('a', time.now())]);
     expect(rsync.last.req.timeoutMs).toBe(600_000);
     await rsync.answer({ signal: 'SIGTERM', timedOut: true });
     expect(replica.status().state).toBe('backoff');
     expect(kinds('error')[0]).toMatchObject({ verdict: 'retry', reason: 'killed after running longer than batchTimeout (600000 ms)' });
-    await time.advance(1000);
+    await time.advanceAsync(1000);
     await rsync.answer({ spawnError: 'cannot run rsync: spawn rsync ENOENT' });
     expect(replica.status()).toMatchObject({ state: 'halted', lastError: { message: 'cannot run rsync: spawn rsync ENOENT' } });
   });

@@ -1,16 +1,21 @@
 import type { Logger } from 'pino';
-import type { Change } from '../pipeline/change.js';
+import type { Change } from '../core/change.js';
+import { realClock, type Clock } from '../core/clock.js';
+import { errorText } from '../core/errors.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { ReplicaStatus } from '../core/status.js';
+import type { ReplicaTunables } from '../core/tunables.js';
+import { defaults } from '../config/defaults.js';
 import { ChangeSet } from '../pipeline/combine.js';
 import { plan } from '../pipeline/plan.js';
 import { delayFor } from './backoff.js';
 import { runBatchPasses, runFullSync, type Failure, type Outcome, type PassContext } from './batch-run.js';
 import { renamerFor } from './renamer-for.js';
+import { runOf, type LastError, type ReplicaState, type Run } from './replica-state.js';
 import { formatReport } from './report-format.js';
-import { runRsync as realRunRsync, type RunRsync } from './rsync-run.js';
-import { errorText, type Renamer } from './transport.js';
-import type { BatchReport, ReplicaSpec, ReplicaState, ReplicaStatus, ReplicaTunables } from './types.js';
-import { realTimers, type Timers } from '../timers.js';
-
+import { rsyncRunner, type RunRsync } from './rsync-run.js';
+import type { Renamer } from './transport.js';
+import type { BatchReport } from './types.js';
 
 export interface ReplicaDeps {
   /** Absolute path of the source tree. */
@@ -18,12 +23,12 @@ export interface ReplicaDeps {
   /** rsync exclude patterns (tree and full passes). */
   excludes: readonly string[];
   log: Logger;
-  /** ms; must be the clock the changes' times come from. Default: performance.timeOrigin + performance.now(). */
-  clock?: () => number;
+  /** Must be the clock the changes' times come from. Default: the real one. */
+  clock?: Clock;
+  /** Default: real rsync processes on `clock`. */
   runRsync?: RunRsync;
   /** Default: by target kind (renamer-for.ts); `null`: never rename. */
   renamer?: Renamer | null;
-  timers?: Timers;
   /** [0,1) for the backoff jitter. */
   rand?: () => number;
   /** Every report, after it is logged (metrics, tests). */
@@ -31,58 +36,53 @@ export interface ReplicaDeps {
 }
 
 /**
- * One replica: its queue, its state (see ReplicaState) and the rsync/rename runs that drain it.
+ * One replica: its queue, its state (replica-state.ts) and the runs that drain the queue.
  *
  * Contract:
  *  - Methods never block and never throw; everything a replica does runs on its own promise
- *    chain and timers, so a slow or dead replica delays no one else. At most one batch runs at a
- *    time; changes arriving meanwhile accumulate (folded by ChangeSet) and leave as ONE batch as
- *    soon as the running one ends — no fixed delay, no rsync per file.
- *  - A batch runs: renames (when the transport can and `spec.renames`), the tree pass, the files
- *    pass (writes, plus deletes for local/ssh targets: --delete-missing-args deletes what is
- *    gone), then for daemon targets the deletes pass (after the writes, so --fuzzy can still use
- *    a renamed file's old copy). Empty passes are skipped. A queue holding the root ('') runs as
- *    one full sync instead (state `resync`).
- *  - A failed attempt puts the batch's changes back in front of the queue. Retryable failures
- *    wait `delayFor(attempt)` (state `backoff`) and retry everything queued as one batch;
- *    an outage longer than `resyncAfterMs` turns the next attempt into a full resync, as does a
- *    queue past `queueCap` at any time. Fatal failures halt the replica (state `halted`, with
- *    `lastError`); changes keep queueing. `requestFullSync()` revives a halted replica (the
- *    daemon's config reload replaces replicas whose spec changed, which revives them too).
- *  - Changes are acknowledged (gone from `status()`) only when every pass of their batch
- *    succeeded; a batch killed by `stop()` is not.
+ *    chain and timers, so a slow or dead replica delays no one else. At most one run at a time;
+ *    changes arriving meanwhile accumulate (folded by ChangeSet) and leave as ONE batch as soon
+ *    as the running one ends — no fixed delay, no rsync per file.
+ *  - A batch (batch-run.ts) replays the renames first when the transport can and `spec.renames`,
+ *    then runs one recursive rsync over the new trees, written files and deleted paths together;
+ *    directories whose own attributes changed get a non-recursive pass; when renames were not
+ *    replayed, --fuzzy is on and the deletes wait for a pass of their own after the writes. A
+ *    queue holding the root ('') runs as one full sync instead (state `resync`).
+ *  - A failed run puts its changes back in front of the queue. Retryable failures wait
+ *    `delayFor(attempt)` (state `backoff`) and retry everything queued as one batch; an outage
+ *    longer than `resyncAfterMs` turns the next attempt into a full resync, as does a queue past
+ *    `queueCap` at any time. Fatal failures halt the replica (state `halted`); changes keep
+ *    queueing. `requestFullSync()` revives a halted replica (the daemon's config reload
+ *    replaces replicas whose spec changed, which revives them too).
+ *  - A run whose only complaints are about the source changing under rsync (a file vanished or
+ *    was replaced while rsync sent it) is no failure: it counts as done, and the paths it names
+ *    go back to the queue for the next batch at once, without backoff (at most
+ *    `sourceRaceRetries` times in a row; then it backs off like any failure).
+ *  - Changes are acknowledged (gone from `status()`) only when their run succeeded; a run
+ *    killed by `stop()` is not.
  */
 export class Replica {
   private readonly queue = new ChangeSet();
-  private state: ReplicaState = 'idle';
-  private inFlight: Change[] = [];
-  private inFlightOldest: number | undefined;
-  private running: Promise<void> | undefined;
-  /** Set from the moment a batch starts (before `running` is assigned: reports emitted
-   *  synchronously at its start may re-enter through a listener). */
-  private active = false;
-  private abort: AbortController | undefined;
-  private backoffTimer: unknown;
-  private started = false;
-  private stopping = false;
+  private state: ReplicaState = { kind: 'idle' };
+  private lifecycle: 'new' | 'running' | 'stopping' = 'new';
   private stopped: Promise<void> | undefined;
-  private killed = false;
-  private attempts = 0;
-  private outageSince: number | undefined;
+  /** The failure streak: since when the replica fails, and how many attempts failed. */
+  private outage: { since: number; attempts: number } | undefined;
+  /** Runs in a row that only met source races. */
+  private raceRuns = 0;
   private lastSuccess: number | undefined;
-  private lastError: ReplicaStatus['lastError'];
-  private fullSyncs = 0;
-  private batches = 0;
+  private lastError: LastError | undefined;
+  private readonly counts = { batches: 0, fullSyncs: 0 };
+  /** Why the queue holds a full sync (when it does). */
   private fullReason = 'requested';
   private idleWaiters: (() => void)[] = [];
-  private initialPending = false;
-  private initialDone!: () => void;
+  /** Resolves initialSyncSettled(); undefined once it has. */
+  private initialDone: (() => void) | undefined;
   private readonly initial: Promise<void>;
 
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly run: RunRsync;
   private readonly renamer: Renamer | undefined;
-  private readonly timers: Timers;
   private readonly rand: () => number;
 
   constructor(
@@ -90,10 +90,9 @@ export class Replica {
     private readonly tunables: ReplicaTunables,
     private readonly deps: ReplicaDeps,
   ) {
-    this.clock = deps.clock ?? (() => performance.timeOrigin + performance.now());
-    this.run = deps.runRsync ?? realRunRsync;
-    this.renamer = deps.renamer === null ? undefined : (deps.renamer ?? renamerFor(spec, tunables));
-    this.timers = deps.timers ?? realTimers;
+    this.clock = deps.clock ?? realClock;
+    this.run = deps.runRsync ?? rsyncRunner(this.clock);
+    this.renamer = deps.renamer === null ? undefined : (deps.renamer ?? renamerFor(spec, tunables, this.clock));
     this.rand = deps.rand ?? Math.random;
     this.initial = new Promise((resolve) => (this.initialDone = resolve));
   }
@@ -103,14 +102,13 @@ export class Replica {
    * `resync`, progress logged); changes enqueued meanwhile go out after it. Idempotent.
    */
   start(opts: { initialSync: boolean }): void {
-    if (this.started || this.stopping) return;
-    this.started = true;
+    if (this.lifecycle !== 'new') return;
+    this.lifecycle = 'running';
     if (opts.initialSync) {
-      this.initialPending = true;
       this.fullReason = 'initial sync';
-      this.queue.collapseToRoot(this.clock());
+      this.queue.collapseToRoot(this.clock.now());
     } else {
-      this.initialDone();
+      this.settleInitial();
     }
     this.kick();
   }
@@ -125,30 +123,32 @@ export class Replica {
   /** Replaces the queue by one full sync; revives a halted replica. A pending backoff still waits. */
   requestFullSync(reason: string): void {
     this.collapse('requested', reason);
-    if (this.state === 'halted' && !this.stopping) {
-      this.attempts = 0;
-      this.outageSince = undefined;
-      this.setState('idle');
+    if (this.state.kind === 'halted' && this.lifecycle === 'running') {
+      this.outage = undefined;
+      this.setState({ kind: 'idle' });
     }
     this.kick();
   }
 
   status(): ReplicaStatus {
-    const now = this.clock();
-    const oldest = minDefined(this.queue.oldest(), this.inFlightOldest);
+    const now = this.clock.now();
+    const run = runOf(this.state);
+    const oldest = minDefined(this.queue.oldest(), run?.oldest);
     const s: ReplicaStatus = {
       name: this.spec.name,
       target: this.spec.targetText,
-      state: this.state,
+      state: this.state.kind,
       queued: this.queue.size,
       lagMs: oldest === undefined ? 0 : Math.max(0, Math.round(now - oldest)),
-      inFlight: this.inFlight.length,
-      attempts: this.attempts,
-      fullSyncs: this.fullSyncs,
-      batches: this.batches,
+      inFlight: run?.changes.length ?? 0,
+      attempts: this.outage?.attempts ?? 0,
+      fullSyncs: this.counts.fullSyncs,
+      batches: this.counts.batches,
     };
     if (this.lastSuccess !== undefined) s.lastSuccess = this.lastSuccess;
     if (this.lastError !== undefined) s.lastError = { ...this.lastError };
+    if (this.state.kind === 'backoff') s.nextAttempt = this.state.nextAttempt;
+    if (this.state.kind === 'resync') s.resyncReason = this.state.reason;
     return s;
   }
 
@@ -167,7 +167,7 @@ export class Replica {
   }
 
   /**
-   * Stops taking work: no new batch starts, a pending retry is cancelled; a running batch gets
+   * Stops taking work: no new run starts, a pending retry is cancelled; a running one gets
    * `graceMs` to finish, then its rsync is killed (SIGTERM, SIGKILL after killGraceMs). Changes
    * not acknowledged stay in the queue, are reported (kind `stopped`) and leave the replica
    * `halted` with a lastError saying how many. Idempotent.
@@ -178,34 +178,36 @@ export class Replica {
   }
 
   private async doStop(graceMs: number): Promise<void> {
-    this.stopping = true;
-    this.clearBackoff();
-    const running = this.running;
-    if (running) {
-      const t = this.timers.setTimeout(() => {
-        this.killed = true;
-        this.abort?.abort();
+    this.lifecycle = 'stopping';
+    if (this.state.kind === 'backoff') this.clock.clearTimeout(this.state.timer);
+    let killed = false;
+    const run = runOf(this.state);
+    if (run?.done) {
+      const t = this.clock.setTimeout(() => {
+        killed = true;
+        run.abort.abort();
       }, graceMs);
-      await running;
-      this.timers.clearTimeout(t);
+      await run.done;
+      this.clock.clearTimeout(t);
     }
     await this.renamer?.close().catch(() => {});
     const unsent = this.queue.size;
     if (unsent > 0) {
-      this.lastError = { time: this.clock(), message: `stopped with ${unsent} changes not sent` };
-      this.setState('halted');
+      const error = { time: this.clock.now(), message: `stopped with ${unsent} changes not sent` };
+      this.lastError = error;
+      this.setState({ kind: 'halted', error });
     } else {
-      this.setState('idle');
+      this.setState({ kind: 'idle' });
     }
-    this.emit({ kind: 'stopped', unsent, killed: this.killed });
-    this.initialDone();
+    this.emit({ kind: 'stopped', unsent, killed });
+    this.settleInitial();
     this.notifyIdle();
   }
 
   private isSettled(): boolean {
-    if (this.active) return false;
-    if (this.state === 'halted' || this.stopped) return true;
-    return this.state === 'idle' && this.queue.size === 0;
+    if (runOf(this.state)) return false;
+    if (this.state.kind === 'halted' || this.stopped) return true;
+    return this.state.kind === 'idle' && this.queue.size === 0;
   }
 
   private notifyIdle(): void {
@@ -215,40 +217,41 @@ export class Replica {
     for (const w of waiters) w();
   }
 
-  /** Starts the next batch if the replica may run one now. */
-  private kick(): void {
-    if (!this.started || this.stopping || this.active || this.backoffTimer !== undefined || this.state === 'halted') return;
-    if (this.queue.size === 0) {
-      this.setState('idle');
+  private settleInitial(): void {
+    this.initialDone?.();
+    this.initialDone = undefined;
+  }
+
+  /**
+   * Starts the next run if the replica may run one now: when idle, when a backoff is over (its
+   * timer fired), or when `finished` was the run just ended. Otherwise leaves the state alone.
+   */
+  private kick(finished?: Run): void {
+    const s = this.state;
+    const free = s.kind === 'idle' || (s.kind === 'backoff' && s.timer === undefined) || (finished !== undefined && runOf(s) === finished);
+    if (!free) return;
+    if (this.lifecycle !== 'running' || this.queue.size === 0) {
+      if (s.kind !== 'idle' && (this.lifecycle === 'running' || runOf(s))) this.setState({ kind: 'idle' });
       this.notifyIdle();
       return;
     }
-    if (this.outageSince !== undefined && this.clock() - this.outageSince > this.tunables.resyncAfterMs && !this.queueIsRootOnly()) {
-      this.collapse('outage', `unreachable for ${Math.round((this.clock() - this.outageSince) / 1000)} s (resyncAfter ${this.tunables.resyncAfterMs} ms)`);
+    const now = this.clock.now();
+    if (this.outage && now - this.outage.since > this.tunables.resyncAfterMs && !this.queueIsRootOnly()) {
+      this.collapse('outage', `unreachable for ${Math.round((now - this.outage.since) / 1000)} s (resyncAfter ${this.tunables.resyncAfterMs} ms)`);
     }
-    this.active = true;
-    const p = this.runBatch().finally(() => {
-      this.active = false;
-      this.running = undefined;
-      this.kick();
-      this.notifyIdle();
-    });
-    this.running = p;
+    const changes = this.queue.take();
+    const full = changes.some((c) => c.path === '' && c.recursive && !c.deleted);
+    let oldest: number | undefined;
+    for (const c of changes) if (oldest === undefined || c.first < oldest) oldest = c.first;
+    const run: Run = { changes, oldest, startedAt: now, abort: new AbortController() };
+    const batch = full ? undefined : plan(changes);
+    this.setState(full ? { kind: 'resync', run, reason: this.fullReason } : { kind: 'syncing', run });
+    run.done = this.execute(run, batch).finally(() => this.kick(run));
   }
 
-  private async runBatch(): Promise<void> {
-    const changes = this.queue.take();
-    const batch = plan(changes);
-    const full = batch.trees.includes('');
-    this.inFlight = changes;
-    this.inFlightOldest = changes.length > 0 ? batch.oldest : undefined;
-    this.setState(full ? 'resync' : 'syncing');
-    const ac = new AbortController();
-    this.abort = ac;
-    const t0 = this.clock();
+  private async execute(run: Run, batch: ReturnType<typeof plan> | undefined): Promise<void> {
     let outcome: Outcome;
     try {
-      const hinted = changes.filter((c) => !c.deleted && c.from !== undefined).length;
       const ctx: PassContext = {
         spec: this.spec,
         tunables: this.tunables,
@@ -258,57 +261,75 @@ export class Replica {
         renamer: this.renamer,
         clock: this.clock,
         emit: (r) => this.emit(r),
-        signal: ac.signal,
+        signal: run.abort.signal,
       };
-      outcome = full ? await runFullSync(ctx, this.fullReason) : await runBatchPasses(ctx, batch, hinted);
+      const hinted = run.changes.filter((c) => !c.deleted && c.from !== undefined).length;
+      outcome = batch ? await runBatchPasses(ctx, batch, hinted) : await runFullSync(ctx, this.fullReason);
     } catch (e) {
       // Collaborators are not supposed to throw; if one does, treat it as a retryable failure.
       outcome = { ok: false, pass: 'spawn', cls: { verdict: 'retry', reason: errorText(e) } };
     }
-    this.abort = undefined;
-    this.inFlight = [];
-    this.inFlightOldest = undefined;
-    const now = this.clock();
-    if (outcome.ok) {
-      this.attempts = 0;
-      this.outageSince = undefined;
-      this.lastSuccess = now;
-      if (full) {
-        this.fullSyncs++;
-        this.emit({ kind: 'full-sync', reason: this.fullReason, stats: outcome.stats, durationMs: Math.round(now - t0), exitCode: outcome.exitCode });
-      } else {
-        this.batches++;
-        this.emit({
-          kind: 'batch',
-          paths: changes.length,
-          trees: batch.trees.length,
-          writes: batch.writes.length + batch.dirs.length,
-          deletes: batch.deletes.length,
-          moves: batch.moves.length,
-          renamed: outcome.renamed,
-          stats: outcome.stats,
-          durationMs: Math.round(now - t0),
-          exitCode: outcome.exitCode,
-          lagMs: Math.max(0, Math.round(now - batch.oldest)),
-        });
-      }
+    const now = this.clock.now();
+    if (outcome.ok) this.succeeded(run, batch, outcome, now);
+    else {
+      this.requeue(run.changes);
+      if (this.lifecycle === 'running') this.fail(outcome, run.changes.length, now);
+    }
+    if (!batch) this.settleInitial();
+  }
+
+  private succeeded(run: Run, batch: ReturnType<typeof plan> | undefined, outcome: Extract<Outcome, { ok: true }>, now: number): void {
+    const raced = outcome.changedUnder.length > 0;
+    this.raceRuns = raced ? this.raceRuns + 1 : 0;
+    if (raced && this.raceRuns > defaults.sourceRaceRetries) {
+      // A writer that keeps changing the same paths under every rsync: stop spinning.
+      this.requeue(run.changes);
+      if (this.lifecycle === 'running') this.fail({ ok: false, pass: batch ? 'tree' : 'full', cls: { verdict: 'retry', reason: `the source kept changing under rsync ${this.raceRuns} times in a row` } }, run.changes.length, now);
+      return;
+    }
+    this.outage = undefined;
+    this.lastSuccess = now;
+    const durationMs = Math.round(now - run.startedAt);
+    if (!batch) {
+      this.counts.fullSyncs++;
+      this.emit({ kind: 'full-sync', reason: this.fullReason, stats: outcome.stats, durationMs, exitCode: outcome.exitCode });
     } else {
-      this.requeue(changes);
-      if (!this.stopping) this.fail(outcome, changes.length, now);
+      this.counts.batches++;
+      this.emit({
+        kind: 'batch',
+        paths: run.changes.length,
+        trees: batch.trees.length,
+        writes: batch.writes.length + batch.dirs.length,
+        deletes: batch.deletes.length,
+        moves: batch.moves.length,
+        renamed: outcome.renamed,
+        stats: outcome.stats,
+        durationMs,
+        exitCode: outcome.exitCode,
+        lagMs: Math.max(0, Math.round(now - batch.oldest)),
+      });
     }
-    if (full && this.initialPending) {
-      this.initialPending = false;
-      this.initialDone();
-    }
+    if (raced) this.requeueChangedUnder(run, outcome, now);
+  }
+
+  /** The paths a run found changing under it go back to the queue (see the class contract). */
+  private requeueChangedUnder(run: Run, outcome: Extract<Outcome, { ok: true }>, now: number): void {
+    const again: Change[] = outcome.changedUnder.map((path) => ({ path, recursive: false, isDir: false, deleted: false, first: now, last: now, open: false }));
+    // rsync skipped the deletes inside the listed trees: those trees (and deletes) need another go.
+    if (outcome.deletionsSkipped) again.push(...run.changes.filter((c) => c.recursive || c.deleted));
+    this.emit({ kind: 'source-changed', paths: outcome.changedUnder.length, first: outcome.changedUnder[0] ?? '', deletionsSkipped: outcome.deletionsSkipped, inARow: this.raceRuns });
+    for (const c of again) this.queue.addChange(c);
+    this.checkCap();
   }
 
   private fail(outcome: Failure, paths: number, now: number): void {
     const r = outcome.result;
     const detail = firstLine(r?.stderrTail ?? '');
-    this.lastError = { time: now, message: detail ? `${outcome.cls.reason}: ${detail}` : outcome.cls.reason };
-    if (r?.exitCode !== undefined) this.lastError.exitCode = r.exitCode;
-    this.attempts++;
-    this.outageSince ??= now;
+    const error: LastError = { time: now, message: detail ? `${outcome.cls.reason}: ${detail}` : outcome.cls.reason };
+    if (r?.exitCode !== undefined) error.exitCode = r.exitCode;
+    this.lastError = error;
+    this.outage = { since: this.outage?.since ?? now, attempts: (this.outage?.attempts ?? 0) + 1 };
+    const attempt = this.outage.attempts;
     const report: Extract<BatchReport, { kind: 'error' }> = {
       kind: 'error',
       pass: outcome.pass,
@@ -316,26 +337,27 @@ export class Replica {
       reason: outcome.cls.reason,
       stderrTail: r?.stderrTail ?? '',
       paths,
-      attempt: this.attempts,
+      attempt,
     };
     if (r?.exitCode !== undefined) report.exitCode = r.exitCode;
     if (r?.signal !== undefined) report.signal = r.signal;
     if (outcome.cls.verdict === 'fatal') {
       this.emit(report);
-      this.setState('halted');
+      this.setState({ kind: 'halted', error });
       return;
     }
-    const delay = delayFor(this.attempts, { initialMs: this.tunables.backoffInitialMs, maxMs: this.tunables.backoffMaxMs }, this.rand);
+    const delay = delayFor(attempt, { initialMs: this.tunables.backoffInitialMs, maxMs: this.tunables.backoffMaxMs }, this.rand);
     report.retryInMs = delay;
     this.emit(report);
-    this.setState('backoff');
-    this.backoffTimer = this.timers.setTimeout(() => {
-      this.backoffTimer = undefined;
+    const timer = this.clock.setTimeout(() => {
+      if (this.state.kind !== 'backoff' || this.state.timer !== timer) return;
+      this.state = { ...this.state, timer: undefined }; // due: kick() may run now
       this.kick();
     }, delay);
+    this.setState({ kind: 'backoff', nextAttempt: now + delay, timer, error });
   }
 
-  /** Puts a failed batch's changes back, ahead of (older than) what arrived while it ran. */
+  /** Puts a failed run's changes back, ahead of (older than) what arrived while it ran. */
   private requeue(changes: Change[]): void {
     const later = this.queue.take();
     for (const c of changes) this.queue.addChange(c);
@@ -353,22 +375,16 @@ export class Replica {
 
   private collapse(reason: 'queue-cap' | 'outage' | 'requested', detail: string): void {
     const queued = this.queue.size;
-    this.queue.collapseToRoot(this.clock());
+    this.queue.collapseToRoot(this.clock.now());
     this.fullReason = reason === 'requested' ? detail : reason === 'queue-cap' ? 'queue cap' : 'after an outage';
     this.emit({ kind: 'collapse', reason, queued, detail });
   }
 
-  private clearBackoff(): void {
-    if (this.backoffTimer === undefined) return;
-    this.timers.clearTimeout(this.backoffTimer);
-    this.backoffTimer = undefined;
-  }
-
+  /** Enters `to`, reporting a change of the state's name. */
   private setState(to: ReplicaState): void {
-    if (this.state === to) return;
-    const from = this.state;
+    const from = this.state.kind;
     this.state = to;
-    this.emit({ kind: 'state', from, to });
+    if (from !== to.kind) this.emit({ kind: 'state', from, to: to.kind });
   }
 
   private emit(r: BatchReport): void {

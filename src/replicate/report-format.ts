@@ -1,4 +1,4 @@
-import { displayPath } from '../pipeline/event.js';
+import { displayPath } from '../core/path.js';
 import type { BatchReport, RsyncStats } from './types.js';
 
 export type ReportLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -30,6 +30,11 @@ export function formatReport(r: BatchReport): { level: ReportLevel; msg: string 
       const next = r.verdict === 'fatal' ? 'halted until a full sync is requested or the config is reloaded' : `retry ${r.attempt} in ${r.retryInMs ?? 0} ms`;
       return { level: r.verdict === 'fatal' ? 'error' : 'warn', msg: `${r.pass} pass failed (${how}): ${r.reason}; ${next}${r.stderrTail ? `\n${r.stderrTail}` : ''}` };
     }
+    case 'source-changed':
+      return {
+        level: 'info',
+        msg: `${r.paths} path${r.paths === 1 ? '' : 's'} changed on the source while rsync sent ${r.paths === 1 ? 'it' : 'them'} (first: ${displayPath(r.first)}${r.deletionsSkipped ? '; rsync skipped deletions' : ''}): queued again${r.inARow > 1 ? ` (${r.inARow} runs in a row)` : ''}`,
+      };
     case 'collapse':
       return { level: 'warn', msg: `queue (${r.queued} paths) replaced by one full resync: ${r.detail}` };
     case 'state':

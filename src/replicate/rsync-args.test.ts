@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { destinationArg, fileList, listOnlyArgs, quoteRshArg, rsyncArgs, sourceArg, sshCommand, type ArgsInput } from './rsync-args.js';
-import type { ReplicaSpec, Target } from './types.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { Target } from '../core/target.js';
 
 function spec(target: Target, extra: Partial<ReplicaSpec> = {}): ReplicaSpec {
   return { name: 'r', target, targetText: 'x', rsyncOptions: [], renames: true, rsyncPath: 'rsync', ...extra };

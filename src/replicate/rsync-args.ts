@@ -1,6 +1,8 @@
-import type { RelPath } from '../pipeline/event.js';
-import { hostForUrl } from './target.js';
-import type { Pass, ReplicaSpec, ReplicaTunables } from './types.js';
+import type { RelPath } from '../core/path.js';
+import { hostForUrl } from '../core/target.js';
+import type { Pass } from './types.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
+import type { ReplicaTunables } from '../core/tunables.js';
 
 /**
  * The argv of every rsync a replica runs. Pure: no fs, no child_process.

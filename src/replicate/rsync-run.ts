@@ -1,4 +1,6 @@
 import { execa } from 'execa';
+import { realClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { StderrTally, type StderrSummary } from './rsync-stderr.js';
 import { parseProgress, parseStats } from './rsync-stats.js';
 import type { RsyncStats } from './types.js';
 
@@ -26,6 +28,8 @@ export interface RsyncResult {
   stats: RsyncStats;
   /** The end of rsync's stderr (its error messages), for logs and lastError. */
   stderrTail: string;
+  /** Every stderr line, tallied (rsync-stderr.ts): were the complaints all source races? */
+  complaints?: StderrSummary;
   durationMs: number;
   /** Killed for running past `timeoutMs`. */
   timedOut: boolean;
@@ -37,6 +41,11 @@ export interface RsyncResult {
 
 /** How a Replica runs rsync; replaced by a fake in unit tests. Never rejects. */
 export type RunRsync = (req: RsyncRequest) => Promise<RsyncResult>;
+
+/** The real RunRsync on `clock` (its deadlines and durations). */
+export function rsyncRunner(clock: Clock = realClock): RunRsync {
+  return (req) => runRsync(req, clock);
+}
 
 const STDOUT_KEEP = 64 * 1024;
 const STDERR_KEEP = 4 * 1024;
@@ -50,8 +59,8 @@ const STDERR_KEEP = 4 * 1024;
  * running rsync finishes on its own or gives up after --timeout. Only the tails of stdout (for
  * --stats) and stderr are kept, so a verbose rsync cannot grow memory.
  */
-export const runRsync: RunRsync = async (req) => {
-  const t0 = performance.now();
+export async function runRsync(req: RsyncRequest, clock: Clock = realClock): Promise<RsyncResult> {
+  const t0 = clock.now();
   const sub = execa(req.program, req.args, {
     reject: false,
     buffer: false,
@@ -63,7 +72,7 @@ export const runRsync: RunRsync = async (req) => {
 
   let timedOut = false;
   let aborted = false;
-  let forceTimer: NodeJS.Timeout | undefined;
+  let forceTimer: TimerHandle | undefined;
   const signalGroup = (sig: NodeJS.Signals) => {
     if (sub.pid === undefined) return;
     try {
@@ -75,10 +84,10 @@ export const runRsync: RunRsync = async (req) => {
   const kill = () => {
     if (forceTimer !== undefined) return;
     signalGroup('SIGTERM');
-    forceTimer = setTimeout(() => signalGroup('SIGKILL'), req.killGraceMs);
+    forceTimer = clock.setTimeout(() => signalGroup('SIGKILL'), req.killGraceMs);
   };
   const deadline = req.timeoutMs
-    ? setTimeout(() => {
+    ? clock.setTimeout(() => {
         timedOut = true;
         kill();
       }, req.timeoutMs)
@@ -103,10 +112,14 @@ export const runRsync: RunRsync = async (req) => {
       if (p) req.onProgress(p);
     }
   });
+  // latin1: one char per byte, so names in complaints keep their bytes; the tail shown to people
+  // is decoded as UTF-8 at the end.
   let err = '';
-  sub.stderr?.setEncoding('utf8');
+  const tally = new StderrTally();
+  sub.stderr?.setEncoding('latin1');
   sub.stderr?.on('data', (chunk: string) => {
     err = (err + chunk).slice(-STDERR_KEEP);
+    tally.push(chunk);
   });
   if (req.stdin !== undefined && sub.stdin) {
     // rsync may exit before reading its list (bad option, refused connection): ignore EPIPE.
@@ -115,14 +128,15 @@ export const runRsync: RunRsync = async (req) => {
   }
 
   const r = await sub;
-  clearTimeout(deadline);
-  clearTimeout(forceTimer);
+  clock.clearTimeout(deadline);
+  clock.clearTimeout(forceTimer);
   req.signal?.removeEventListener('abort', onAbort);
-  const durationMs = Math.round(performance.now() - t0);
+  const durationMs = Math.round(clock.now() - t0);
   const spawnError = r.exitCode === undefined && r.signal === undefined ? (r.originalMessage ?? r.shortMessage ?? 'rsync did not start') : undefined;
   const result: RsyncResult = {
     stats: parseStats(out),
-    stderrTail: tail(err),
+    stderrTail: tail(Buffer.from(err, 'latin1').toString('utf8')),
+    complaints: tally.end(),
     durationMs,
     timedOut,
     aborted,
@@ -131,7 +145,7 @@ export const runRsync: RunRsync = async (req) => {
   if (r.signal !== undefined) result.signal = r.signal;
   if (spawnError !== undefined) result.spawnError = `cannot run ${req.program}: ${spawnError}`;
   return result;
-};
+}
 
 /** The last few lines, trimmed: enough to say why rsync failed. */
 function tail(text: string): string {

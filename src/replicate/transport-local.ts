@@ -1,6 +1,8 @@
 import { promises as fsp } from 'node:fs';
-import type { Move } from '../pipeline/change.js';
-import { errorText, joinBytes, parentBytes, type RenameOutcome, type Renamer } from './transport.js';
+import type { Move } from '../core/change.js';
+import { errorText } from '../core/errors.js';
+import { joinBytes, parentBytes } from '../core/path.js';
+import type { RenameOutcome, Renamer } from './transport.js';
 
 /** The file system calls a local renamer makes (real ones by default; tests may fake them). */
 export interface LocalFs {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { localRenamer, type LocalFs } from './transport-local.js';
-import { RECONNECT_PAUSE_MS, sshRenamer, utf8Name } from './transport-ssh.js';
-import { joinBytes, parentBytes } from './transport.js';
-import type { ReplicaSpec } from './types.js';
+import { defaults } from '../config/defaults.js';
+import { sshRenamer, utf8Name } from './transport-ssh.js';
+import { joinBytes, parentBytes } from '../core/path.js';
+import type { ReplicaSpec } from '../core/replica-spec.js';
 
 describe('joinBytes / parentBytes', () => {
   it.each([
@@ -81,10 +83,10 @@ describe('sshRenamer', () => {
   };
 
   it('refuses to connect without a readable known_hosts, then pauses before trying again', async () => {
-    let now = 0;
+    const clock = new FakeClock();
     let reads = 0;
     const r = sshRenamer(spec, { connectTimeoutS: 1, ioTimeoutS: 1 }, {
-      clock: () => now,
+      clock,
       readFile: async (p) => {
         reads++;
         throw Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
@@ -92,11 +94,11 @@ describe('sshRenamer', () => {
     });
     const first = await r.rename({ from: 'a', to: 'b', isDir: false });
     expect(first).toEqual({ ok: false, error: "cannot read known_hosts /nonexistent/known_hosts: ENOENT: no such file or directory, open '/nonexistent/known_hosts'" });
-    now += RECONNECT_PAUSE_MS - 1;
+    clock.advance(defaults.sshReconnectPauseMs - 1);
     const second = await r.rename({ from: 'a', to: 'b', isDir: false });
     expect(second.ok).toBe(false);
     expect(reads).toBe(1);
-    now += 1;
+    clock.advance(1);
     await r.rename({ from: 'a', to: 'b', isDir: false });
     expect(reads).toBe(2);
     await r.close();

@@ -1,89 +1,5 @@
-import type { RelPath } from '../pipeline/event.js';
-import type { Target } from './target.js';
-
-export type { Target } from './target.js';
-
-/** One replica as configured (config/load.ts builds it; the Replica never changes it). */
-export interface ReplicaSpec {
-  /** Unique among the replicas; names its logs and status line. */
-  name: string;
-  target: Target;
-  /** The target as the user wrote it (for messages). */
-  targetText: string;
-  /** rsync daemon password file (daemon targets only; must not be readable by others). */
-  passwordFile?: string;
-  /** ssh private key (ssh targets); without it the ssh agent (SSH_AUTH_SOCK) is used. */
-  identityFile?: string;
-  /** known_hosts to verify the ssh host key against; default ~/.ssh/known_hosts. Never skipped. */
-  knownHostsFile?: string;
-  /** ssh port when the target text carries none (`host:/path` cannot). */
-  sshPort?: number;
-  /** Extra rsync options (global then per replica), placed after `-a` and before livemirror's own. */
-  rsyncOptions: string[];
-  /** Replay renames as renames (local rename / sftp) before the rsync passes. */
-  renames: boolean;
-  /** The rsync program run locally. */
-  rsyncPath: string;
-  /** The rsync program on an ssh replica (rsync --rsync-path); default: `rsync` in its PATH. */
-  remoteRsyncPath?: string;
-}
-
-/** Timing and size limits of one replica (defaults and reasons: config/defaults.ts). */
-export interface ReplicaTunables {
-  /** ms before the first retry; doubles per attempt. */
-  backoffInitialMs: number;
-  /** ms cap of the retry delay. */
-  backoffMaxMs: number;
-  /** ms: an outage longer than this ends with one full resync instead of the queue replayed. */
-  resyncAfterMs: number;
-  /** Queued paths past this collapse into one full resync. */
-  queueCap: number;
-  /** ms a batch rsync (not a full sync) may run before it is killed as hung. */
-  batchTimeoutMs: number;
-  /** s of no I/O after which rsync gives up (rsync --timeout). */
-  ioTimeoutS: number;
-  /** s to wait for a connection (ssh ConnectTimeout, rsync --contimeout). */
-  connectTimeoutS: number;
-  /** ms between SIGTERM and SIGKILL when an rsync is killed. */
-  killGraceMs: number;
-}
-
-/**
- * What a replica is doing:
- *  - `idle`    nothing queued and nothing in flight;
- *  - `syncing` an incremental batch (renames and rsync passes over named paths) is running;
- *              changes arriving meanwhile wait in the queue and go out as the next batch;
- *  - `backoff` the last attempt failed with a retryable error; the failed work is back in the
- *              queue and the next attempt starts when the backoff timer fires;
- *  - `resync`  a full sync of the whole tree is running (initial sync, after a long outage, a
- *              queue past its cap, or requested);
- *  - `halted`  nothing runs until revived: a fatal error (bad auth, unsupported option, missing
- *              rsync …; see `lastError`), or `stop()` left changes unsent. Changes still queue
- *              (collapsing to a full resync at the cap); `requestFullSync()` revives it.
- */
-export type ReplicaState = 'idle' | 'syncing' | 'backoff' | 'resync' | 'halted';
-
-export interface ReplicaStatus {
-  name: string;
-  /** The target text as configured. */
-  target: string;
-  state: ReplicaState;
-  /** Paths waiting in the queue (not counting those in flight). */
-  queued: number;
-  /** ms since the oldest change not yet acknowledged by the replica (queued or in flight); 0 when none. */
-  lagMs: number;
-  /** Paths in the batch now running (0 when none). */
-  inFlight: number;
-  /** Clock time (ms) of the last successful batch or full sync. */
-  lastSuccess?: number;
-  lastError?: { time: number; message: string; exitCode?: number };
-  /** Consecutive failed attempts (0 after a success). */
-  attempts: number;
-  /** Full syncs completed. */
-  fullSyncs: number;
-  /** Incremental batches completed. */
-  batches: number;
-}
+import type { RelPath } from '../core/path.js';
+import type { ReplicaStateName } from '../core/status.js';
 
 /** What one rsync run transferred, from its --stats output (0 when it printed none). */
 export interface RsyncStats {
@@ -140,8 +56,10 @@ export type BatchReport =
       /** For verdict retry: ms until the next attempt. */
       retryInMs?: number;
     }
+  /** A run found paths changing under it on the source (rsync-stderr.ts); they are queued again at once. */
+  | { kind: 'source-changed'; paths: number; first: RelPath; deletionsSkipped: boolean; inARow: number }
   /** The queue was replaced by one full resync. */
   | { kind: 'collapse'; reason: 'queue-cap' | 'outage' | 'requested'; queued: number; detail: string }
-  | { kind: 'state'; from: ReplicaState; to: ReplicaState }
+  | { kind: 'state'; from: ReplicaStateName; to: ReplicaStateName }
   /** stop() finished; `unsent` changes were not acknowledged (the next initial sync covers them). */
   | { kind: 'stopped'; unsent: number; killed: boolean };

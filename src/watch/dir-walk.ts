@@ -1,5 +1,5 @@
 import { readdir as fsReaddir, type Dirent } from 'node:fs';
-import type { RelPath } from '../pipeline/event.js';
+import type { RelPath } from '../core/path.js';
 
 /** fs.readdir with Buffer names; a parameter so tests can inject failures. */
 export type ReaddirFn = (

@@ -1,5 +1,6 @@
 import { lstatSync } from 'node:fs';
-import { joinRel, toBytes, type FsEvent, type RelPath } from '../pipeline/event.js';
+import { joinRel, toBytes, type RelPath } from '../core/path.js';
+import type { FsEvent } from '../core/event.js';
 import { pairMoves } from './inotify-moves.js';
 import { WatchError } from './source.js';
 import {

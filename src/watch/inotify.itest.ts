@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromBytes, isWithin, type FsEvent, type RelPath } from '../pipeline/event.js';
+import { realClock } from '../core/clock.js';
+import { fromBytes, isWithin, type RelPath } from '../core/path.js';
+import type { FsEvent } from '../core/event.js';
 import { createInotifySource, type InotifySource, type InotifySourceOptions } from './inotify.js';
 import { WatchError } from './source.js';
 
@@ -203,7 +205,7 @@ describe('inotify source: files', () => {
 
   it('uses the injected clock', async () => {
     const root = tempDir('clock');
-    const { c } = await open(root, { clock: () => 42 });
+    const { c } = await open(root, { clock: { ...realClock, now: () => 42 } });
     fs.writeFileSync(join(root, 'x'), '');
     const i = await c.event({ kind: 'create', path: 'x' });
     expect(c.events[i]?.time).toBe(42);

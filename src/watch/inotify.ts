@@ -1,5 +1,8 @@
 import { endianness } from 'node:os';
-import { displayPath, type FsEvent, type RelPath } from '../pipeline/event.js';
+import { realClock, type Clock } from '../core/clock.js';
+import { defaults } from '../config/defaults.js';
+import { displayPath, type RelPath } from '../core/path.js';
+import type { FsEvent } from '../core/event.js';
 import { BatchChannel } from './batch-channel.js';
 import type { ReaddirFn } from './dir-walk.js';
 import { hasUnpairedMoveFrom } from './inotify-moves.js';
@@ -21,33 +24,12 @@ import {
 import { IN_CLOEXEC, IN_NONBLOCK, MIN_READ_BYTES, parseInotifyEvents, type InotifyRecord } from './sys/inotify-event.js';
 import { SysCallError, WatchSet } from './watch-set.js';
 
-/** Tunables of the inotify source: each with its unit and why it has that default. */
-export interface InotifyTunables {
-  /** ms; the longest a worker-pool poll(2) blocks before re-checking; close() also wakes it at once. */
-  pollIntervalMs?: number;
-  /** ms; how long an IN_MOVED_FROM waits for its IN_MOVED_TO in a following read before it counts as moved out. */
-  movePairMs?: number;
-  /** readdir calls in flight while walking; above the libuv pool size (4) keeps the pool busy. */
-  walkConcurrency?: number;
-  /** bytes per read(2); 64 KiB holds 4096 name-less records. */
-  readBufferBytes?: number;
-  /** bytes read per batch at most, so one flood does not become one huge batch. */
-  maxBatchBytes?: number;
-  /** batches queued for a slow reader before reading stops (the kernel queue then absorbs, then overflows). */
-  maxQueuedBatches?: number;
+/** Tunables of the inotify source (defaults, units and reasons: config/defaults.ts `inotify`). */
+export type InotifyTunables = Partial<Record<keyof typeof defaults.inotify, number>> & {
   /** Collaborators (tests inject failures through them). */
   ffi?: InotifyFfi;
   readdir?: ReaddirFn;
-}
-
-export const INOTIFY_DEFAULTS = {
-  pollIntervalMs: 200,
-  movePairMs: 10,
-  walkConcurrency: 16,
-  readBufferBytes: 64 * 1024,
-  maxBatchBytes: 1024 * 1024,
-  maxQueuedBatches: 64,
-} as const satisfies Required<Omit<InotifyTunables, 'ffi' | 'readdir'>>;
+};
 
 export type InotifySourceOptions = SourceOptions & InotifyTunables;
 
@@ -75,9 +57,9 @@ export function createInotifySource(opts: InotifySourceOptions): InotifySource {
 }
 
 class InotifyEventSource implements InotifySource {
-  readonly #o: InotifySourceOptions & typeof INOTIFY_DEFAULTS;
+  readonly #o: InotifySourceOptions & typeof defaults.inotify;
   readonly #ffi: InotifyFfi;
-  readonly #clock: () => number;
+  readonly #clock: Clock;
   readonly #channel: BatchChannel<FsEvent[]>;
   #fd = -1;
   #wakeFd = -1;
@@ -91,10 +73,10 @@ class InotifyEventSource implements InotifySource {
 
   constructor(opts: InotifySourceOptions) {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-    this.#o = { ...INOTIFY_DEFAULTS, ...defined } as InotifySourceOptions & typeof INOTIFY_DEFAULTS;
+    this.#o = { ...defaults.inotify, ...defined } as InotifySourceOptions & typeof defaults.inotify;
     if (this.#o.readBufferBytes < MIN_READ_BYTES) throw new RangeError(`readBufferBytes must be >= ${MIN_READ_BYTES}`);
     this.#ffi = opts.ffi ?? loadInotifyFfi();
-    this.#clock = opts.clock ?? (() => performance.timeOrigin + performance.now());
+    this.#clock = opts.clock ?? realClock;
     this.#channel = new BatchChannel(this.#o.maxQueuedBatches);
   }
 
@@ -189,16 +171,16 @@ class InotifyEventSource implements InotifySource {
       while (!this.#closing) {
         if (!(await this.#poll(this.#o.pollIntervalMs))) continue;
         let records = this.#readAvailable();
-        const deadline = performance.now() + this.#o.movePairMs;
+        const deadline = this.#clock.now() + this.#o.movePairMs;
         while (!this.#closing && hasUnpairedMoveFrom(records)) {
-          const left = deadline - performance.now();
+          const left = deadline - this.#clock.now();
           if (left <= 0) break;
           if (await this.#poll(Math.ceil(left))) records = records.concat(this.#readAvailable());
         }
         if (this.#closing) break;
         const batch: FsEvent[] = [];
         try {
-          await translator.translate(records, this.#clock(), batch);
+          await translator.translate(records, this.#clock.now(), batch);
         } finally {
           // Events translated before a failure are delivered before the error.
           if (batch.length > 0) await this.#channel.push(batch);

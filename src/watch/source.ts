@@ -1,4 +1,6 @@
-import type { FsEvent, RelPath } from '../pipeline/event.js';
+import type { Clock } from '../core/clock.js';
+import type { FsEvent } from '../core/event.js';
+import type { RelPath } from '../core/path.js';
 
 /**
  * An event source watches one directory tree and reports every change below it.
@@ -40,8 +42,8 @@ export interface SourceOptions {
   root: string;
   /** True for paths that must not be watched or reported (rsync-style excludes, resolved by the caller). */
   isExcluded: (path: RelPath, isDir: boolean) => boolean;
-  /** Milliseconds; defaults to `performance.timeOrigin + performance.now()`. */
-  clock?: () => number;
+  /** Stamps the events' `time`; default: the real clock. */
+  clock?: Clock;
 }
 
 /** A watch could not be set up or kept; `message` says why and what to do. */

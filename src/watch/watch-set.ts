@@ -1,4 +1,4 @@
-import { joinRel, type RelPath } from '../pipeline/event.js';
+import { joinRel, type RelPath } from '../core/path.js';
 import { walkDirs, type ReaddirFn } from './dir-walk.js';
 import { ELOOP, ENOENT, ENOTDIR, errnoName, type InotifyFfi } from './sys/inotify-ffi.js';
 import { DIR_WATCH_MASK, IN_DONT_FOLLOW, IN_MASK_ADD } from './sys/inotify-event.js';

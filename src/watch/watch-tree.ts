@@ -1,4 +1,4 @@
-import { joinRel, type RelPath } from '../pipeline/event.js';
+import { joinRel, type RelPath } from '../core/path.js';
 
 /** One watched directory. `path` is kept current: a move rewrites it for the whole subtree. */
 export interface WatchNode {

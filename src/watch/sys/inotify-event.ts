@@ -1,4 +1,4 @@
-import type { RelPath } from '../../pipeline/event.js';
+import type { RelPath } from '../../core/path.js';
 
 /**
  * `struct inotify_event` (linux/inotify.h) and its mask bits, parsed without FFI.

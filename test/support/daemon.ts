@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createWriteStream } from 'node:fs';
-import { resolveConfig, type Config } from '../config/load.js';
-import { Daemon } from '../daemon.js';
-import { createLogger } from '../observe/log.js';
+import { resolveConfig, type Config } from '../../src/config/load.js';
+import { Daemon } from '../../src/daemon.js';
+import { createLogger } from '../../src/observe/log.js';
 
 export interface TestTree {
   dir: string;

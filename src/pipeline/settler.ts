@@ -1,26 +1,25 @@
-import type { Change } from './pipeline/change.js';
-import { ChangeSet } from './pipeline/combine.js';
-import type { FsEvent } from './pipeline/event.js';
-import { isDue, nextDue, type SettleRule } from './pipeline/settle.js';
-import { realTimers, type Timers } from './timers.js';
-
+import type { Change } from '../core/change.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { FsEvent } from '../core/event.js';
+import type { SettleRule } from '../core/tunables.js';
+import { ChangeSet } from './combine.js';
+import { isDue, nextDue } from './settle.js';
 
 /**
- * Holds changes until they settle, then hands them on. The only effect is its timer; the rule is
- * `pipeline/settle.ts`. The timer runs only while something is pending, and is set for the
- * earliest due time (an event can only push a path's due time later, never earlier, so an
- * armed timer is never late).
+ * Holds changes until they settle, then hands them on: the timer half of `settle.ts`, whose
+ * rule it applies. Its only effect is one timer on the given clock: armed only while something
+ * is pending, for the earliest due time (an event can only push a path's due time later, never
+ * earlier, so an armed timer is never late).
  */
 export class Settler {
   private readonly pending = new ChangeSet();
-  private timer: unknown;
+  private timer: TimerHandle | undefined;
   private timerAt = Infinity;
 
   constructor(
     private readonly rule: SettleRule,
     private readonly release: (changes: Change[]) => void,
-    private readonly clock: () => number,
-    private readonly timers: Timers = realTimers,
+    private readonly clock: Clock,
   ) {}
 
   get size(): number {
@@ -29,7 +28,7 @@ export class Settler {
 
   add(events: readonly FsEvent[]): void {
     for (const ev of events) this.pending.addEvent(ev);
-    if (this.pending.size > 0) this.arm(this.clock() + this.rule.quietMs);
+    if (this.pending.size > 0) this.arm(this.clock.now() + this.rule.quietMs);
   }
 
   /** Releases everything now, settled or not (shutdown). */
@@ -47,11 +46,11 @@ export class Settler {
     if (this.timer !== undefined && this.timerAt <= at) return;
     this.disarm();
     this.timerAt = at;
-    this.timer = this.timers.setTimeout(() => this.fire(), Math.max(0, at - this.clock()));
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, at - this.clock.now()));
   }
 
   private disarm(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
   }
@@ -59,7 +58,7 @@ export class Settler {
   private fire(): void {
     this.timer = undefined;
     this.timerAt = Infinity;
-    const now = this.clock();
+    const now = this.clock.now();
     const due = this.pending.take((c) => isDue(c, now, this.rule));
     // A replica's lag counts from when a change was complete on the source (its last event), not
     // from its first: a 5 s upload held until it was finished is not 5 s of replication lag.

@@ -1,43 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from './pipeline/change.js';
-import type { FsEvent } from './pipeline/event.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
+import type { Change } from '../core/change.js';
+import type { FsEvent } from '../core/event.js';
 import { Settler } from './settler.js';
-import type { Timers } from './timers.js';
-
-/** A fake clock and timer queue: time moves only when the test says so. */
-function fakeTime() {
-  let now = 0;
-  let seq = 0;
-  const queue = new Map<number, { at: number; fn: () => void }>();
-  const timers: Timers = {
-    setTimeout: (fn, ms) => {
-      queue.set(++seq, { at: now + ms, fn });
-      return seq;
-    },
-    clearTimeout: (t) => void queue.delete(t as number),
-  };
-  const advance = (ms: number) => {
-    const end = now + ms;
-    for (let guard = 0; guard < 10_000; guard++) {
-      const next = [...queue.entries()].sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next || next[1].at > end) break;
-      queue.delete(next[0]);
-      now = next[1].at;
-      next[1].fn();
-    }
-    now = end;
-  };
-  return { clock: () => now, timers, advance, armed: () => queue.size };
-}
 
 const rule = { quietMs: 20, stableForMs: 1500, maxHoldMs: 60_000, treeHoldMs: 500 };
 
 describe('Settler', () => {
   const setup = () => {
-    const t = fakeTime();
+    const t = new FakeClock();
     const out: Change[][] = [];
-    const s = new Settler(rule, (c) => out.push(c), t.clock, t.timers);
-    const ev = (kind: FsEvent['kind'], path: string, closed?: boolean): FsEvent => ({ kind, path, isDir: false, time: t.clock(), ...(closed === undefined ? {} : { closed }) });
+    const s = new Settler(rule, (c) => out.push(c), t);
+    const ev = (kind: FsEvent['kind'], path: string, closed?: boolean): FsEvent => ({ kind, path, isDir: false, time: t.now(), ...(closed === undefined ? {} : { closed }) });
     return { t, out, s, ev };
   };
 
@@ -48,7 +22,7 @@ describe('Settler', () => {
     expect(out).toHaveLength(0);
     t.advance(1);
     expect(out.flat().map((c) => c.path)).toEqual(['f']);
-    expect(t.armed()).toBe(0);
+    expect(t.armed).toBe(0);
   });
 
   it('holds a file being written until it has been stable, while others pass', () => {

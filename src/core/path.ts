@@ -1,35 +1,12 @@
 /**
- * The vocabulary every stage shares: what a source reports and what the pipeline hands on.
+ * Paths as every layer sees them.
  *
- * Paths are *byte strings*: the raw bytes of a path relative to the watched root, decoded as
+ * A RelPath is a *byte string*: the raw bytes of a path relative to the watched root, decoded as
  * latin1 so that every byte maps to exactly one char (0..255). This keeps non-UTF-8 names
  * byte-exact through the whole daemon; convert with `toBytes`/`fromBytes` at the edges (fs calls,
  * rsync's stdin, logs). The root itself is '' ; there is never a leading or trailing '/'.
  */
 export type RelPath = string;
-
-export type EventKind = 'create' | 'modify' | 'delete' | 'move' | 'attrib' | 'overflow';
-
-export interface FsEvent {
-  kind: EventKind;
-  /** The path the event is about; for `move` the destination; for `overflow` the directory to rescan ('' = root). */
-  path: RelPath;
-  /** For `move` only: the source path. */
-  from?: RelPath;
-  isDir: boolean;
-  /**
-   * What the source knows about the writer having finished:
-   *  - `true`  the writer closed the file after writing (inotify IN_CLOSE_WRITE);
-   *  - `false` the file was written and is (as far as the source knows) still open;
-   *  - absent  the source cannot tell (audit sources): settle falls back to quiet time.
-   */
-  closed?: boolean;
-  /** The writing process and user, when the source knows them (fanotify, audit). */
-  pid?: number;
-  uid?: number;
-  /** When the event was observed, in ms from the clock the source was given. */
-  time: number;
-}
 
 export function toBytes(p: RelPath): Buffer {
   return Buffer.from(p, 'latin1');
@@ -56,4 +33,23 @@ export function parentOf(p: RelPath): RelPath {
 
 export function joinRel(dir: RelPath, name: RelPath): RelPath {
   return dir === '' ? name : `${dir}/${name}`;
+}
+
+/** Byte order (paths are latin1 byte strings), so rsync sees parents before children. */
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A byte-string path as the bytes of `base/rel` (`base` is a UTF-8 text path); '' is `base`. */
+export function joinBytes(base: string, rel: RelPath): Buffer {
+  const b = Buffer.from(base, 'utf8');
+  if (rel === '') return b;
+  const sep = b.length > 0 && b[b.length - 1] === 0x2f ? [] : [Buffer.from('/')];
+  return Buffer.concat([b, ...sep, Buffer.from(rel, 'latin1')]);
+}
+
+/** The parent of a byte path (everything before the last '/'), or undefined at the top. */
+export function parentBytes(p: Buffer): Buffer | undefined {
+  const i = p.lastIndexOf(0x2f);
+  return i <= 0 ? undefined : p.subarray(0, i);
 }

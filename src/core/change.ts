@@ -1,4 +1,4 @@
-import type { RelPath } from './event.js';
+import type { RelPath } from './path.js';
 
 /**
  * One path's pending work, after combining all of its events (see combine.ts).
