@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { fetchStatus } from '../src/observe/status.js';
-import { awaitConverged, waitFor } from '../test/support/tree.js';
+import { awaitDirsConverged as awaitConverged } from '../e2e/harness/local-tree.js';
+import { waitUntil as waitFor } from '../e2e/harness/poll.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cliMain = path.join(root, 'dist/cli/main.js');

@@ -51,3 +51,16 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, opts: Poll
   const r = await poll(async () => ({ done: await cond(), value: undefined }), opts);
   return r.ok;
 }
+
+/**
+ * Resolves once `cond()` holds, checking every `intervalMs` (bounded by the deadline and a count);
+ * throws "timed out after N ms waiting for <what>" when it did not hold in time.
+ */
+export async function waitUntil(cond: () => Promise<boolean> | boolean, what: string, deadlineMs = 10_000, intervalMs = 20): Promise<void> {
+  if (!(await waitFor(cond, fixedInterval(deadlineMs, intervalMs)))) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+}
+
+/** Options for a poll at a fixed interval: as many attempts as fit before the deadline (and two more). */
+export function fixedInterval(deadlineMs: number, intervalMs: number): PollOptions {
+  return { deadlineMs, maxAttempts: Math.ceil(deadlineMs / Math.max(1, intervalMs)) + 2, initialIntervalMs: intervalMs, maxIntervalMs: intervalMs };
+}

@@ -2,31 +2,13 @@
  * Tree digests and how to compare them. Pure: the digests are made on the nodes
  * (remote/digest.mjs); this file only compares and describes them.
  */
+import type { DigestAnswer, DigestEntry } from './remote/digest.mjs';
 
-/** One path of a tree, as remote/digest.mjs reports it (see there for each field). */
-export interface DigestEntry {
-  /** Path relative to the root, hex-escaped (`\xNN` for non-printable or non-ASCII bytes). */
-  readonly p: string;
-  readonly t: 'f' | 'd' | 'l' | 'o';
-  readonly m: number;
-  readonly s?: number;
-  readonly mt?: number;
-  readonly u?: number;
-  readonly g?: number;
-  readonly h?: string;
-  readonly l?: string;
-}
+export type { DigestEntry };
 
-export interface TreeDigest {
+/** A node's digest: what remote/digest.mjs answered, and for which node. */
+export interface TreeDigest extends DigestAnswer {
   readonly node: string;
-  readonly root: string;
-  readonly count: number;
-  /** Hash over all entries: equal hashes ⇔ equal trees (for the options used). */
-  readonly hash: string;
-  /** Paths that disappeared while being digested (a tree still changing). */
-  readonly vanished: number;
-  /** Present in 'full' digests only. */
-  readonly entries?: readonly DigestEntry[];
 }
 
 export interface Divergence {

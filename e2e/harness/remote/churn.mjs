@@ -1,5 +1,5 @@
-// Runs ON a node (sent over ssh as `node --input-type=module -e`; self-contained, built-ins only).
-// Executes a churn plan made by churn-plan.ts. Reads a JSON request on stdin, prints a JSON result.
+// Runs ON a node (remote-script.ts sends it as `node --input-type=module -e` with a call of `main`
+// appended; self-contained, built-ins only). Executes a churn plan made by churn-plan.ts.
 //
 // Request:  { root, ops: [op], opsPerSecond (0 = as fast as possible), deadlineMs, tolerant }
 //   op paths (path, from, to) and symlink targets are base64 of the raw bytes, relative to root.
@@ -10,15 +10,7 @@
 import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import process from 'node:process';
 import { setTimeout as delay } from 'node:timers/promises';
-
-// stdin may be non-blocking (an ssh channel): read it as a stream, never with readFileSync(0).
-const input = [];
-for await (const chunk of process.stdin) input.push(chunk);
-const req = JSON.parse(Buffer.concat(input).toString('utf8'));
-const root = Buffer.from(req.root, 'utf8');
-const abs = (b64) => Buffer.concat([root, Buffer.from('/'), Buffer.from(b64, 'base64')]);
 
 /** Deterministic bytes: xorshift32 seeded with `seed`. */
 function bytes(seed, length) {
@@ -45,7 +37,7 @@ function writeAt(path, flags, data, position) {
   }
 }
 
-function run(op) {
+function run(abs, op) {
   switch (op.op) {
     case 'write':
       return writeAt(abs(op.path), 'w', bytes(op.seed, op.size), null);
@@ -72,28 +64,33 @@ function run(op) {
   }
 }
 
-const start = performance.now();
-const rate = req.opsPerSecond > 0 ? req.opsPerSecond : 0;
-const failed = [];
-let applied = 0;
-let stoppedByDeadline = false;
-for (let i = 0; i < req.ops.length; i++) {
-  if (performance.now() - start > req.deadlineMs) {
-    stoppedByDeadline = true;
-    break;
+/** Applies `req.ops` under `req.root`, paced; resolves the result (see the header). */
+export async function main(req) {
+  const root = Buffer.from(req.root, 'utf8');
+  const abs = (b64) => Buffer.concat([root, Buffer.from('/'), Buffer.from(b64, 'base64')]);
+  const start = performance.now();
+  const rate = req.opsPerSecond > 0 ? req.opsPerSecond : 0;
+  const failed = [];
+  let applied = 0;
+  let stoppedByDeadline = false;
+  for (let i = 0; i < req.ops.length; i++) {
+    if (performance.now() - start > req.deadlineMs) {
+      stoppedByDeadline = true;
+      break;
+    }
+    if (rate) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await delay(wait);
+    }
+    const op = req.ops[i];
+    try {
+      run(abs, op);
+      applied++;
+    } catch (e) {
+      failed.push({ index: i, op: op.op, code: e.code ?? 'ERR', message: String(e.message) });
+      if (!req.tolerant) break;
+    }
   }
-  if (rate) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await delay(wait);
-  }
-  const op = req.ops[i];
-  try {
-    run(op);
-    applied++;
-  } catch (e) {
-    failed.push({ index: i, op: op.op, code: e.code ?? 'ERR', message: String(e.message) });
-    if (!req.tolerant) break;
-  }
+  return { applied, failed, elapsedMs: performance.now() - start, stoppedByDeadline };
 }
-process.stdout.write(JSON.stringify({ applied, failed, elapsedMs: performance.now() - start, stoppedByDeadline }));

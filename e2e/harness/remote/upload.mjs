@@ -1,4 +1,5 @@
-// Runs ON a node (sent over ssh as `node --input-type=module -e`; self-contained, built-ins only).
+// Runs ON a node (remote-script.ts sends it as `node --input-type=module -e` with a call of `main`
+// appended; self-contained, built-ins only).
 // A slow uploader, like an FTP client on a thin line: opens one file, writes it in chunks spread
 // evenly over `durationMs` (first chunk at once, last at durationMs) with the file open the
 // whole time, then closes it.
@@ -8,15 +9,7 @@
 import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import process from 'node:process';
 import { setTimeout as delay } from 'node:timers/promises';
-
-// stdin may be non-blocking (an ssh channel): read it as a stream, never with readFileSync(0).
-const input = [];
-for await (const chunk of process.stdin) input.push(chunk);
-const req = JSON.parse(Buffer.concat(input).toString('utf8'));
-const path = Buffer.from(req.path, 'base64');
-const chunks = Math.max(1, req.chunks | 0);
 
 /** Deterministic bytes for chunk `i`: xorshift32 seeded with (seed, i). */
 function bytes(seed, i, length) {
@@ -33,22 +26,27 @@ function bytes(seed, i, length) {
   return out;
 }
 
-const start = performance.now();
-const fd = fs.openSync(path, 'w', 0o644);
-let written = 0;
-try {
-  for (let i = 0; i < chunks; i++) {
-    const due = chunks === 1 ? 0 : (i * req.durationMs) / (chunks - 1);
-    const wait = start + due - performance.now();
-    if (wait > 0) await delay(wait);
-    const size = Math.floor((req.totalBytes * (i + 1)) / chunks) - written;
-    const data = bytes(req.seed, i, size);
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
-    written += size;
-    if (req.fsync) fs.fsyncSync(fd);
+/** Writes the file as the header says; resolves `{ bytes, chunks, elapsedMs }`. */
+export async function main(req) {
+  const path = Buffer.from(req.path, 'base64');
+  const chunks = Math.max(1, req.chunks | 0);
+  const start = performance.now();
+  const fd = fs.openSync(path, 'w', 0o644);
+  let written = 0;
+  try {
+    for (let i = 0; i < chunks; i++) {
+      const due = chunks === 1 ? 0 : (i * req.durationMs) / (chunks - 1);
+      const wait = start + due - performance.now();
+      if (wait > 0) await delay(wait);
+      const size = Math.floor((req.totalBytes * (i + 1)) / chunks) - written;
+      const data = bytes(req.seed, i, size);
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+      written += size;
+      if (req.fsync) fs.fsyncSync(fd);
+    }
+  } finally {
+    fs.closeSync(fd);
   }
-} finally {
-  fs.closeSync(fd);
+  return { bytes: written, chunks, elapsedMs: performance.now() - start };
 }
-process.stdout.write(JSON.stringify({ bytes: written, chunks, elapsedMs: performance.now() - start }));
