@@ -1,7 +1,8 @@
 import ssh2 from 'ssh2';
 import type { Client } from 'ssh2';
 import type { SshEndpoint } from './cluster.js';
-import { hostKeyMatches, parseKnownHostsLine } from './known-hosts.js';
+import { verifyHostKey } from '../../src/replicate/ssh/known-hosts.js';
+import { parseKnownHostsLine } from './known-hosts.js';
 import { poll } from './poll.js';
 
 export interface ConnectOptions {
@@ -16,7 +17,7 @@ export class HostKeyMismatchError extends Error {
 
 /** One connect attempt; rejects on any failure. */
 function connectOnce(ep: SshEndpoint, timeoutMs: number): Promise<Client> {
-  const known = parseKnownHostsLine(ep.knownHostsLine);
+  const known = [parseKnownHostsLine(ep.knownHostsLine)];
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     let keyRejected = false;
@@ -41,7 +42,7 @@ function connectOnce(ep: SshEndpoint, timeoutMs: number): Promise<Client> {
       keepaliveInterval: 2000,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
-        const ok = hostKeyMatches(known, ep.host, ep.port, key);
+        const ok = verifyHostKey(known, ep.host, ep.port, key) === 'match';
         if (!ok) keyRejected = true;
         return ok;
       },
