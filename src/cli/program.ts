@@ -1,9 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, configFromArgs, defaultStatusSocket, loadConfigFile, type Config } from '../config/load.js';
-import { Daemon } from '../daemon.js';
+import { defaults } from '../config/defaults.js';
+import { formatDuration } from '../config/duration.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../config/schema.js';
 import { createLogger } from '../observe/log.js';
 import { fetchStatus, formatStatus } from '../observe/status.js';
-import { probeReplica } from '../replicate/probe.js';
 import { parseTarget } from '../core/target.js';
 
 /** Exit codes: 0 ok, 1 runtime failure (or a failed probe), 2 bad usage or config. */
@@ -73,10 +74,10 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     .option('--identity-file <file>', 'ssh private key for host:/path replicas')
     .option('--known-hosts-file <file>', 'known_hosts for host:/path replicas (default ~/.ssh/known_hosts)')
     .option('--status-socket <path>', `where "livemirror status" reaches this daemon (default ${defaultStatusSocket()})`)
-    .option('--settle <duration>', 'quiet time before a change is sent (default 30ms)')
-    .option('--stable-for <duration>', 'how long a file still being written must be unchanged (default 1.5s)')
-    .addOption(new Option('--log-format <format>', 'log format (default auto: readable on a TTY, JSON otherwise)').choices(['auto', 'json', 'pretty']))
-    .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['trace', 'debug', 'info', 'warn', 'error']))
+    .option('--settle <duration>', `quiet time before a change is sent (default ${formatDuration(defaults.settleMs)})`)
+    .option('--stable-for <duration>', `how long a file still being written must be unchanged (default ${formatDuration(defaults.stableForMs)})`)
+    .addOption(new Option('--log-format <format>', `log format (default ${defaults.logFormat}: readable on a TTY, JSON otherwise)`).choices(LOG_FORMATS))
+    .addOption(new Option('--log-level <level>', `log level (default ${defaults.logLevel})`).choices(LOG_LEVELS))
     .action(async (source: string | undefined, replicas: string[], flags: RunFlags) => {
       code = await runCommand(source, replicas, flags, io);
     });
@@ -155,7 +156,7 @@ function withConfig<T>(io: Io, fn: () => T): T | number {
     return fn();
   } catch (e) {
     if (e instanceof ConfigError) {
-      io.err(`livemirror: ${e.message}\n`);
+      for (const line of e.message.split('\n')) io.err(`livemirror: ${line}\n`);
       return EXIT.usage;
     }
     throw e;
@@ -171,6 +172,8 @@ async function runCommand(source: string | undefined, replicas: string[], flags:
     ...(flags.config !== undefined && flags.statusSocket ? { statusSocket: flags.statusSocket } : {}),
   };
   const log = createLogger({ level: (flags.logLevel as Config['logLevel']) ?? config.logLevel, format: (flags.logFormat as Config['logFormat']) ?? config.logFormat });
+  // Loaded here, not at the top: `livemirror status` must not pay for the whole daemon.
+  const { Daemon } = await import('../daemon.js');
   const daemon = new Daemon(config, { log });
 
   let stopping: Promise<void> | undefined;
@@ -220,6 +223,7 @@ async function checkCommand(source: string | undefined, replicas: string[], flag
   const config = withConfig(io, () => configFor(source, replicas, flags));
   if (typeof config === 'number') return config;
   io.out(`config ${config.origin}: valid; source ${config.source}\n`);
+  const { probeReplica } = await import('../replicate/probe.js');
   const results = await Promise.all(config.replicas.map((spec) => probeReplica(spec, { root: config.source, tunables: config.tunables })));
   let ok = true;
   config.replicas.forEach((spec, i) => {

@@ -43,6 +43,10 @@ export const defaults = {
   rsyncPath: 'rsync',
   /** Replay renames as renames (local rename, sftp rename over ssh) before syncing. */
   renames: true,
+  /** Log level: info logs one line per batch per replica, enough to follow replication. */
+  logLevel: 'info',
+  /** Log format: auto is readable lines on a TTY and JSON otherwise (systemd, files, pipes). */
+  logFormat: 'auto',
 
   // Internal tunables: not in the config file; here so that every number has its reason.
 
@@ -54,8 +58,9 @@ export const defaults = {
   sshReconnectPauseMs: 60_000,
   /** ms between ssh keepalives on the daemon's own ssh connections (sftp); 3 missed drop it. */
   sshKeepaliveMs: 15_000,
-  /** Batches in a row whose only complaint was the source changing under rsync, re-run at once;
-   *  past this the replica backs off as after any failure (a writer that never lets go). */
+  /** Runs in a row whose only complaint was the source changing under rsync at the same paths,
+   *  re-run at once; past this the replica backs off as after any failure (a writer that never
+   *  lets go of those files). Races at new paths are progress and never count. */
   sourceRaceRetries: 5,
   /** The inotify source (watch/inotify.ts). */
   inotify: {

@@ -14,3 +14,12 @@ export function parseDuration(v: unknown, to: 'ms' | 's'): number | undefined {
   const factor = m[2] ? (unitMs[m[2]] ?? 1) : scale;
   return (n * factor) / scale;
 }
+
+/** A duration in ms the way the config file writes it: "30ms", "1.5s", "2m", "1h". */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    const v = ms / size;
+    if (v >= 1 && Number.isInteger(v * 10)) return `${v}${unit}`;
+  }
+  return `${ms}ms`;
+}

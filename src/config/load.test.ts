@@ -79,6 +79,21 @@ describe('loadConfigFile', () => {
     expect(e.message).toContain(e.origin);
   });
 
+  it('reports every mistake of a file at once, each with file, field and what was expected', () => {
+    const e = errorOf(`replicas: [{target: /tmp/x}, {target: "ftp://x", sshPort: 0}]\nstableFor: soon\nsetle: 5\nretryMax: 1m`);
+    expect(e.problems.map((p) => p.field)).toEqual(['source', 'replicas[1].target', 'replicas[1].sshPort', 'stableFor', 'setle']);
+    expect(e.problems.map((p) => p.detail)).toEqual([
+      expect.stringMatching(/expected the directory to watch/),
+      expect.stringMatching(/expected .*got "ftp:\/\/x"/),
+      expect.stringMatching(/>=1|at least|too small/i),
+      expect.stringMatching(/expected a duration like .* got "soon"/),
+      expect.stringMatching(/unknown key/),
+    ]);
+    const lines = e.message.split('\n');
+    expect(lines).toHaveLength(5);
+    for (const [i, l] of lines.entries()) expect(l).toBe(`${e.origin}: ${e.problems[i]?.field}: ${e.problems[i]?.detail}`);
+  });
+
   it('rejects a password file others can read (rsync would)', () => {
     const loose = path.join(dir, 'loose');
     writeFileSync(loose, 'x');

@@ -2,12 +2,9 @@ import { constants, accessSync, readFileSync, realpathSync, statSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { SettleRule } from '../core/tunables.js';
-import { parseTarget } from '../core/target.js';
+import type { SettleRule, ReplicaTunables } from '../core/tunables.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
-import type { ReplicaTunables } from '../core/tunables.js';
-import type { Target } from '../core/target.js';
-import { configSchema, type RawConfig } from './schema.js';
+import { configSchema, defaultReplicaName, type RawConfig } from './schema.js';
 
 /** The daemon's whole configuration, validated and resolved (absolute paths, parsed targets). */
 export interface Config {
@@ -25,15 +22,36 @@ export interface Config {
   stopTimeoutMs: number;
 }
 
-/** A config that cannot be used; the message names the origin, the field and what was expected. */
+/** One thing wrong with a config: the field (`replicas[2].target`, '' for the whole) and what was expected. */
+export interface ConfigProblem {
+  field: string;
+  detail: string;
+}
+
+/**
+ * A config that cannot be used. Its message has one line per problem, each naming the origin
+ * (file or "command line"), the field and what was expected; `field`/`detail` are the first.
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  readonly problems: readonly ConfigProblem[];
   constructor(
     readonly origin: string,
-    readonly field: string,
-    readonly detail: string,
+    field: string,
+    detail: string,
+    more: readonly ConfigProblem[] = [],
   ) {
-    super(`${origin}: ${field ? `${field}: ` : ''}${detail}`);
+    const problems = [{ field, detail }, ...more];
+    super(problems.map((p) => `${origin}: ${p.field ? `${p.field}: ` : ''}${p.detail}`).join('\n'));
+    this.problems = problems;
+  }
+
+  get field(): string {
+    return this.problems[0]?.field ?? '';
+  }
+
+  get detail(): string {
+    return this.problems[0]?.detail ?? '';
   }
 }
 
@@ -59,57 +77,34 @@ export function configFromArgs(source: string, replicas: Record<string, unknown>
 
 /** Validates an already parsed config object; relative paths resolve against `baseDir`. */
 export function resolveConfig(raw: unknown, origin: string, baseDir: string): Config {
-  const parsed = configSchema.safeParse(raw);
+  const abs = (p: string) => path.resolve(baseDir, expandHome(p));
+  const parsed = configSchema({ abs, sourceDir: checkSource, readableFile: checkReadable, secretFile: checkSecretFile }).safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (!issue) throw new ConfigError(origin, '', 'invalid configuration');
-    if (issue.code === 'unrecognized_keys') {
-      const key = issue.keys[0] ?? '';
-      throw new ConfigError(origin, fieldName([...issue.path, key]), `unknown key (check its spelling; see livemirror --help)`);
-    }
-    throw new ConfigError(origin, fieldName(issue.path), issue.message);
+    const problems = parsed.error.issues.flatMap((issue): ConfigProblem[] =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ field: fieldName([...issue.path, key]), detail: 'unknown key (check its spelling; see livemirror --help)' }))
+        : [{ field: fieldName(issue.path), detail: issue.message }],
+    );
+    const [first = { field: '', detail: 'invalid configuration' }, ...more] = problems;
+    throw new ConfigError(origin, first.field, first.detail, more);
   }
   const c = parsed.data;
-  const abs = (p: string) => path.resolve(baseDir, expandHome(p));
-  const source = checkSource(abs(c.source), origin);
-
-  const names = new Set<string>();
-  const replicas = c.replicas.map((r, i): ReplicaSpec => {
-    const field = `replicas[${i}]`;
-    const parsedTarget = parseTarget(r.target);
-    if ('error' in parsedTarget) throw new ConfigError(origin, `${field}.target`, parsedTarget.error);
-    const target: Target = parsedTarget.kind === 'local' ? { ...parsedTarget, path: abs(parsedTarget.path) } : parsedTarget;
-    if (target.kind === 'local' && isInside(target.path, source))
-      throw new ConfigError(origin, `${field}.target`, `a local replica must not lie inside the source ("${source}"): it would replicate itself`);
-    if ((r.sshPort !== undefined || r.remoteRsyncPath !== undefined) && target.kind !== 'ssh')
-      throw new ConfigError(origin, `${field}.${r.sshPort !== undefined ? 'sshPort' : 'remoteRsyncPath'}`, 'only ssh replicas (host:/path) take this');
-    if (r.passwordFile !== undefined && target.kind !== 'daemon')
-      throw new ConfigError(origin, `${field}.passwordFile`, 'only rsync:// (rsync daemon) replicas take a password file');
-    const passwordFile = r.passwordFile === undefined ? undefined : checkSecretFile(abs(r.passwordFile), origin, `${field}.passwordFile`);
-    const identityFile = r.identityFile === undefined ? undefined : checkReadable(abs(r.identityFile), origin, `${field}.identityFile`);
-    const knownHostsFile = r.knownHostsFile === undefined ? undefined : checkReadable(abs(r.knownHostsFile), origin, `${field}.knownHostsFile`);
-    const name = r.name ?? defaultName(target, i);
-    if (names.has(name)) throw new ConfigError(origin, `${field}.name`, `"${name}" is used by another replica; names must be unique`);
-    names.add(name);
-    return {
-      name,
-      target,
-      targetText: r.target,
-      passwordFile,
-      identityFile,
-      knownHostsFile,
+  return {
+    origin,
+    source: c.source,
+    replicas: c.replicas.map((r, i): ReplicaSpec => ({
+      name: r.name ?? defaultReplicaName(r.target.target, i),
+      target: r.target.target,
+      targetText: r.target.text,
+      passwordFile: r.passwordFile,
+      identityFile: r.identityFile,
+      knownHostsFile: r.knownHostsFile,
       ...(r.sshPort !== undefined ? { sshPort: r.sshPort } : {}),
       ...(r.remoteRsyncPath !== undefined ? { remoteRsyncPath: r.remoteRsyncPath } : {}),
       rsyncOptions: [...c.rsyncOptions, ...r.rsyncOptions],
       renames: r.renames,
       rsyncPath: c.rsyncPath,
-    };
-  });
-
-  return {
-    origin,
-    source,
-    replicas,
+    })),
     excludes: c.excludes,
     initialSync: c.initialSync,
     statusSocket: c.statusSocket === undefined ? defaultStatusSocket() : abs(c.statusSocket),
@@ -144,50 +139,40 @@ export function fieldName(p: readonly PropertyKey[]): string {
   return out;
 }
 
-function defaultName(t: Target, i: number): string {
-  if (t.kind === 'local') return path.basename(t.path) || `replica${i}`;
-  return t.host;
-}
-
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
 }
 
-function isInside(p: string, dir: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-function checkSource(p: string, origin: string): string {
+function checkSource(p: string): string | { error: string } {
   let st;
   try {
     st = statSync(p);
   } catch {
-    throw new ConfigError(origin, 'source', `directory "${p}" does not exist`);
+    return { error: `directory "${p}" does not exist` };
   }
-  if (!st.isDirectory()) throw new ConfigError(origin, 'source', `"${p}" is not a directory`);
+  if (!st.isDirectory()) return { error: `"${p}" is not a directory` };
   try {
     accessSync(p, constants.R_OK | constants.X_OK);
   } catch {
-    throw new ConfigError(origin, 'source', `directory "${p}" is not readable`);
+    return { error: `directory "${p}" is not readable` };
   }
   return realpathSync(p);
 }
 
-function checkReadable(p: string, origin: string, field: string): string {
+function checkReadable(p: string): string | { error: string } {
   try {
     accessSync(p, constants.R_OK);
   } catch {
-    throw new ConfigError(origin, field, `file "${p}" does not exist or is not readable`);
+    return { error: `file "${p}" does not exist or is not readable` };
   }
-  if (!statSync(p).isFile()) throw new ConfigError(origin, field, `"${p}" is not a regular file`);
+  if (!statSync(p).isFile()) return { error: `"${p}" is not a regular file` };
   return p;
 }
 
-function checkSecretFile(p: string, origin: string, field: string): string {
-  checkReadable(p, origin, field);
+function checkSecretFile(p: string): string | { error: string } {
+  const r = checkReadable(p);
+  if (typeof r !== 'string') return r;
   // rsync refuses a password file that others can read; say so now rather than at the first sync.
-  if ((statSync(p).mode & 0o006) !== 0)
-    throw new ConfigError(origin, field, `file "${p}" is accessible by others; rsync refuses it (chmod 600 "${p}")`);
+  if ((statSync(p).mode & 0o006) !== 0) return { error: `file "${p}" is accessible by others; rsync refuses it (chmod 600 "${p}")` };
   return p;
 }

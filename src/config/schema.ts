@@ -1,6 +1,11 @@
+import { posix } from 'node:path';
 import { z } from 'zod';
+import { parseTarget, type Target } from '../core/target.js';
 import { defaults } from './defaults.js';
 import { parseDuration } from './duration.js';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 /** A duration field: "250ms", "1.5s", "2m" or a bare number in `unit`. */
 const duration = (unit: 'ms' | 's') =>
@@ -20,46 +25,116 @@ const rsyncOption = z
     message: 'is set by livemirror itself and cannot be overridden',
   });
 
-export const replicaSchema = z
-  .object({
-    target: z.string({ error: 'expected a replica: /path, host:/path or rsync://host/module' }).min(1),
-    name: z.string().min(1).optional(),
-    passwordFile: z.string().min(1).optional(),
-    identityFile: z.string().min(1).optional(),
-    knownHostsFile: z.string().min(1).optional(),
-    sshPort: z.number().int().min(1).max(65535).optional(),
-    remoteRsyncPath: z.string().min(1).optional(),
-    rsyncOptions: z.array(rsyncOption).default([]),
-    renames: z.boolean().default(defaults.renames),
-  })
-  .strict();
+/**
+ * What validation needs from the file system, so the schema stays pure: each check returns the
+ * resolved absolute path, or what is wrong with it.
+ */
+export interface PathChecks {
+  /** Absolute form of a path written in the config (relative to the config file, ~ expanded). */
+  abs(p: string): string;
+  /** The source directory: exists, is a directory, readable; its real path. */
+  sourceDir(abs: string): string | { error: string };
+  /** A readable regular file (identityFile, knownHostsFile). */
+  readableFile(abs: string): string | { error: string };
+  /** A password file rsync accepts (readable, not accessible by others). */
+  secretFile(abs: string): string | { error: string };
+}
 
-export const configSchema = z
-  .object({
-    source: z.string({ error: 'expected the directory to watch, e.g. source: /srv/www' }).min(1),
-    replicas: z.array(replicaSchema, { error: 'expected a list of replicas' }).min(1, { message: 'expected at least one replica' }),
-    excludes: z.array(z.string().min(1)).default([]),
-    rsyncOptions: z.array(rsyncOption).default([]),
-    rsyncPath: z.string().min(1).default(defaults.rsyncPath),
-    initialSync: z.boolean().default(defaults.initialSync),
-    statusSocket: z.string().min(1).optional(),
-    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-    logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
-    settle: duration('ms').default(defaults.settleMs),
-    stableFor: duration('ms').default(defaults.stableForMs),
-    maxHold: duration('ms').default(defaults.maxHoldMs),
-    treeHold: duration('ms').default(defaults.treeHoldMs),
-    retryInitial: duration('ms').default(defaults.retryInitialMs),
-    retryMax: duration('ms').default(defaults.retryMaxMs),
-    resyncAfter: duration('ms').default(defaults.resyncAfterMs),
-    queueCap: z.number().int().positive().default(defaults.queueCap),
-    batchTimeout: duration('ms').default(defaults.batchTimeoutMs),
-    ioTimeout: duration('s').default(defaults.ioTimeoutS),
-    connectTimeout: duration('s').default(defaults.connectTimeoutS),
-    killGrace: duration('ms').default(defaults.killGraceMs),
-    stopTimeout: duration('ms').default(defaults.stopTimeoutMs),
-  })
-  .strict();
+/** A string field whose value `check` resolves (or rejects with its message). */
+const checked = (message: string, check: (s: string) => string | { error: string }) =>
+  z.string({ error: message }).min(1, { message }).transform((v, ctx) => {
+    const r = check(v);
+    if (typeof r === 'string') return r;
+    ctx.addIssue({ code: 'custom', message: r.error });
+    return z.NEVER;
+  });
 
-/** The config file as validated (durations in ms unless named `…S`). */
-export type RawConfig = z.output<typeof configSchema>;
+function replicaSchema(fs: PathChecks) {
+  return z
+    .object({
+      target: z.string({ error: 'expected a replica: /path, host:/path or rsync://host/module' }).min(1).transform((text, ctx) => {
+        const t = parseTarget(text);
+        if ('error' in t) {
+          ctx.addIssue({ code: 'custom', message: t.error });
+          return z.NEVER;
+        }
+        const target: Target = t.kind === 'local' ? { ...t, path: fs.abs(t.path) } : t;
+        return { text, target };
+      }),
+      name: z.string().min(1).optional(),
+      passwordFile: checked('expected a file name', (p) => fs.secretFile(fs.abs(p))).optional(),
+      identityFile: checked('expected a file name', (p) => fs.readableFile(fs.abs(p))).optional(),
+      knownHostsFile: checked('expected a file name', (p) => fs.readableFile(fs.abs(p))).optional(),
+      sshPort: z.number().int().min(1).max(65535).optional(),
+      remoteRsyncPath: z.string().min(1).optional(),
+      rsyncOptions: z.array(rsyncOption).default([]),
+      renames: z.boolean().default(defaults.renames),
+    })
+    .strict()
+    .superRefine((r, ctx) => {
+      const kind = r.target.target.kind;
+      for (const key of ['sshPort', 'remoteRsyncPath'] as const)
+        if (r[key] !== undefined && kind !== 'ssh') ctx.addIssue({ code: 'custom', path: [key], message: 'only ssh replicas (host:/path) take this' });
+      if (r.passwordFile !== undefined && kind !== 'daemon')
+        ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'only rsync:// (rsync daemon) replicas take a password file' });
+    });
+}
+
+/**
+ * The config file's schema. Every problem in a file is reported at once (zod collects the
+ * issues of every field; the checks that relate fields run once the fields themselves are valid).
+ */
+export function configSchema(fs: PathChecks) {
+  return z
+    .object({
+      source: checked('expected the directory to watch, e.g. source: /srv/www', (p) => fs.sourceDir(fs.abs(p))),
+      replicas: z.array(replicaSchema(fs), { error: 'expected a list of replicas' }).min(1, { message: 'expected at least one replica' }),
+      excludes: z.array(z.string().min(1)).default([]),
+      rsyncOptions: z.array(rsyncOption).default([]),
+      rsyncPath: z.string().min(1).default(defaults.rsyncPath),
+      initialSync: z.boolean().default(defaults.initialSync),
+      statusSocket: z.string().min(1).optional(),
+      logLevel: z.enum(LOG_LEVELS).default(defaults.logLevel),
+      logFormat: z.enum(LOG_FORMATS).default(defaults.logFormat),
+      settle: duration('ms').default(defaults.settleMs),
+      stableFor: duration('ms').default(defaults.stableForMs),
+      maxHold: duration('ms').default(defaults.maxHoldMs),
+      treeHold: duration('ms').default(defaults.treeHoldMs),
+      retryInitial: duration('ms').default(defaults.retryInitialMs),
+      retryMax: duration('ms').default(defaults.retryMaxMs),
+      resyncAfter: duration('ms').default(defaults.resyncAfterMs),
+      queueCap: z.number().int().positive().default(defaults.queueCap),
+      batchTimeout: duration('ms').default(defaults.batchTimeoutMs),
+      ioTimeout: duration('s').default(defaults.ioTimeoutS),
+      connectTimeout: duration('s').default(defaults.connectTimeoutS),
+      killGrace: duration('ms').default(defaults.killGraceMs),
+      stopTimeout: duration('ms').default(defaults.stopTimeoutMs),
+    })
+    .strict()
+    .superRefine((c, ctx) => {
+      const names = new Set<string>();
+      c.replicas.forEach((r, i) => {
+        const t = r.target.target;
+        if (t.kind === 'local' && isInside(t.path, c.source))
+          ctx.addIssue({ code: 'custom', path: ['replicas', i, 'target'], message: `a local replica must not lie inside the source ("${c.source}"): it would replicate itself` });
+        const name = r.name ?? defaultReplicaName(t, i);
+        if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['replicas', i, 'name'], message: `"${name}" is used by another replica; names must be unique` });
+        names.add(name);
+      });
+    });
+}
+
+/** The config file as validated (durations in ms unless named `…S`; paths absolute; targets parsed). */
+export type RawConfig = z.output<ReturnType<typeof configSchema>>;
+
+/** The name a replica gets when it has none: the host, or the local directory's name. */
+export function defaultReplicaName(t: Target, i: number): string {
+  if (t.kind === 'local') return posix.basename(t.path) || `replica${i}`;
+  return t.host;
+}
+
+/** True when absolute path `p` is `dir` or lies below it. */
+function isInside(p: string, dir: string): boolean {
+  const rel = posix.relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !posix.isAbsolute(rel));
+}
