@@ -4,6 +4,7 @@ import type { Change, Move } from '../core/change.js';
 import { FakeClock, settle } from '../../test/support/fake-clock.js';
 import { Replica } from './replica.js';
 import type { RsyncRequest, RsyncResult } from './rsync-run.js';
+import type { StderrSummary } from './rsync-stderr.js';
 import type { RenameOutcome, Renamer } from './transport.js';
 import type { BatchReport } from './types.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
@@ -447,5 +448,69 @@ describe('Replica', () => {
     expect(rsync.calls).toHaveLength(0);
     replica.start({ initialSync: false });
     expect(rsync.calls).toHaveLength(1);
+  });
+
+  describe('the source changing under rsync', () => {
+    const races = (paths: string[], extra: Partial<StderrSummary> = {}): Partial<RsyncResult> => ({
+      exitCode: 23,
+      stderrTail: 'rsync error: some files/attrs were not transferred (see previous errors) (code 23)',
+      complaints: { racePaths: paths.map((p) => `/src/${p}`), racesTruncated: false, deletionsSkipped: false, other: 0, ...extra },
+    });
+
+    it('is no failure: the batch counts, the named paths go out again at once, no backoff', async () => {
+      const { time, rsync, replica, kinds } = setup();
+      replica.start({ initialSync: false });
+      replica.enqueue([write('a', time.now()), write('b', time.now()), del('gone', time.now())]);
+      await rsync.answer(races(['b']));
+      expect(kinds('error')).toHaveLength(0);
+      expect(kinds('batch')).toEqual([expect.objectContaining({ paths: 3, exitCode: 23 })]);
+      expect(kinds('source-changed')).toEqual([{ kind: 'source-changed', paths: 1, first: 'b', deletionsSkipped: false, inARow: 1 }]);
+      expect(rsync.calls).toHaveLength(2);
+      expect(rsync.last.paths).toEqual(['b']);
+      expect(replica.status()).toMatchObject({ state: 'syncing', attempts: 0, batches: 1 });
+      expect(time.armed).toBe(0);
+      await rsync.answer();
+      expect(replica.status()).toMatchObject({ state: 'idle', queued: 0, batches: 2 });
+      expect(replica.status().lastError).toBeUndefined();
+    });
+
+    it('when rsync skipped deletions, the batch\'s trees and deletes go again too', async () => {
+      const { time, rsync, replica } = setup();
+      replica.start({ initialSync: false });
+      replica.enqueue([write('t', time.now(), { isDir: true, recursive: true }), write('f', time.now()), del('x', time.now())]);
+      await rsync.answer(races(['t/in'], { deletionsSkipped: true }));
+      expect(rsync.last.paths).toEqual(['t', 'x']);
+    });
+
+    it('a writer that never lets go: past sourceRaceRetries in a row it backs off like a failure', async () => {
+      const { time, rsync, replica, kinds } = setup();
+      replica.start({ initialSync: false });
+      replica.enqueue([write('hot', time.now())]);
+      for (let i = 0; i < 5; i++) await rsync.answer(races(['hot']));
+      expect(kinds('error')).toHaveLength(0);
+      expect(rsync.calls).toHaveLength(6);
+      await rsync.answer(races(['hot']));
+      expect(replica.status()).toMatchObject({ state: 'backoff', attempts: 1, queued: 1 });
+      expect(kinds('error')).toEqual([expect.objectContaining({ verdict: 'retry', reason: 'the same paths kept changing under rsync 6 times in a row' })]);
+    });
+
+    it('races at new paths each time are progress, never a backoff', async () => {
+      const { time, rsync, replica, kinds } = setup();
+      replica.start({ initialSync: false });
+      replica.enqueue([write('p0', time.now())]);
+      for (let i = 0; i < 12; i++) await rsync.answer(races([`p${i + 1}`]));
+      expect(kinds('error')).toHaveLength(0);
+      expect(rsync.last.paths).toEqual(['p12']);
+    });
+
+    it('a complaint that is not a race keeps the backoff', async () => {
+      const { time, rsync, replica, kinds } = setup();
+      replica.start({ initialSync: false });
+      replica.enqueue([write('a', time.now())]);
+      await rsync.answer({ ...races(['a'], { other: 1 }) });
+      expect(replica.status()).toMatchObject({ state: 'backoff', attempts: 1, queued: 1 });
+      expect(kinds('source-changed')).toHaveLength(0);
+      expect(replica.status().nextAttempt).toBe(time.now() + 1000);
+    });
   });
 });

@@ -68,8 +68,9 @@ export class Replica {
   private stopped: Promise<void> | undefined;
   /** The failure streak: since when the replica fails, and how many attempts failed. */
   private outage: { since: number; attempts: number } | undefined;
-  /** Runs in a row that only met source races. */
+  /** Runs in a row that met the source changing under them at the same paths (see succeeded()). */
   private raceRuns = 0;
+  private lastRaced = new Set<string>();
   private lastSuccess: number | undefined;
   private lastError: LastError | undefined;
   private readonly counts = { batches: 0, fullSyncs: 0 };
@@ -279,12 +280,15 @@ export class Replica {
   }
 
   private succeeded(run: Run, batch: ReturnType<typeof plan> | undefined, outcome: Extract<Outcome, { ok: true }>, now: number): void {
+    // Races at new paths are progress (a busy writer); the same paths failing run after run are
+    // a writer that never lets go of them: after sourceRaceRetries such runs, back off.
     const raced = outcome.changedUnder.length > 0;
-    this.raceRuns = raced ? this.raceRuns + 1 : 0;
+    const same = raced && outcome.changedUnder.every((p) => this.lastRaced.has(p));
+    this.raceRuns = !raced ? 0 : same ? this.raceRuns + 1 : 1;
+    this.lastRaced = new Set(outcome.changedUnder);
     if (raced && this.raceRuns > defaults.sourceRaceRetries) {
-      // A writer that keeps changing the same paths under every rsync: stop spinning.
       this.requeue(run.changes);
-      if (this.lifecycle === 'running') this.fail({ ok: false, pass: batch ? 'tree' : 'full', cls: { verdict: 'retry', reason: `the source kept changing under rsync ${this.raceRuns} times in a row` } }, run.changes.length, now);
+      if (this.lifecycle === 'running') this.fail({ ok: false, pass: batch ? 'tree' : 'full', cls: { verdict: 'retry', reason: `the same paths kept changing under rsync ${this.raceRuns} times in a row` } }, run.changes.length, now);
       return;
     }
     this.outage = undefined;

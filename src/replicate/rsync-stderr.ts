@@ -12,6 +12,7 @@
  *   directory has vanished: "/src/d239"
  *   rsync: [sender] send_files failed to open "/src/d/f475": Too many levels of symbolic links (40)
  *   rsync: [sender] readlink_stat("/src/x") failed: No such file or directory (2)
+ *   rsync: [sender] readlink_stat("/src/l") failed: Invalid argument (22)   (no longer a symlink)
  *   IO error encountered -- skipping file deletion
  *   rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394) [sender=3.5.0]
  * Paths are the sender's: the source root joined with the path, with bytes rsync does not print
@@ -30,11 +31,14 @@ export type StderrLine =
 /** errno values that mean the path changed type or vanished between list and open. */
 const RACE_ERRNOS = new Set([2 /* ENOENT */, 20 /* ENOTDIR */, 21 /* EISDIR */, 40 /* ELOOP */]);
 
-const RULES: readonly { re: RegExp; errno?: true }[] = [
+/** readlink(2) on what is no longer a symlink fails with EINVAL. */
+const READLINK_RACE_ERRNOS = new Set([...RACE_ERRNOS, 22 /* EINVAL */]);
+
+const RULES: readonly { re: RegExp; errnos?: ReadonlySet<number> }[] = [
   { re: /^(?:file|directory) has vanished: "(.*)"$/ },
-  { re: /^rsync: \[sender\] send_files failed to open "(.*)": .* \((\d+)\)$/, errno: true },
-  { re: /^rsync: \[sender\] (?:readlink_stat|link_stat|readlink)\("?(.*?)"?\) failed: .* \((\d+)\)$/, errno: true },
-  { re: /^rsync: \[sender\] (?:link_stat|opendir) "(.*)" failed: .* \((\d+)\)$/, errno: true },
+  { re: /^rsync: \[sender\] send_files failed to open "(.*)": .* \((\d+)\)$/, errnos: RACE_ERRNOS },
+  { re: /^rsync: \[sender\] (?:readlink_stat|readlink)\("(.*)"\) failed: .* \((\d+)\)$/, errnos: READLINK_RACE_ERRNOS },
+  { re: /^rsync: \[sender\] (?:link_stat|opendir) "(.*)" failed: .* \((\d+)\)$/, errnos: RACE_ERRNOS },
 ];
 
 export function classifyStderrLine(raw: string): StderrLine {
@@ -44,7 +48,7 @@ export function classifyStderrLine(raw: string): StderrLine {
   for (const rule of RULES) {
     const m = rule.re.exec(line);
     if (!m) continue;
-    if (rule.errno && !RACE_ERRNOS.has(Number(m[2]))) return { kind: 'other' };
+    if (rule.errnos && !rule.errnos.has(Number(m[2]))) return { kind: 'other' };
     return { kind: 'race', path: unescapeName(m[1] ?? '') };
   }
   return { kind: 'other' };
