@@ -8,6 +8,8 @@ import { displayPath } from './core/path.js';
 import type { FsEvent } from './core/event.js';
 import { realClock, type Clock } from './core/clock.js';
 import { Replica } from './replicate/replica.js';
+import type { RunRsync } from './replicate/rsync-run.js';
+import type { Renamer } from './replicate/transport.js';
 import { Settler } from './pipeline/settler.js';
 import { createInotifySource } from './watch/inotify.js';
 import type { EventSource, SourceOptions } from './watch/source.js';
@@ -17,6 +19,10 @@ export interface DaemonDeps {
   /** Time and timers for everything the daemon runs (settle, replicas, the source). Default: the real clock. */
   clock?: Clock;
   createSource?: (opts: SourceOptions) => EventSource;
+  /** How replicas run rsync (default: real processes on `clock`). */
+  runRsync?: RunRsync;
+  /** The rename transport of every replica (default: by target kind); `null`: none. */
+  renamer?: Renamer | null;
   /** Serve the status socket (off in tests that run several daemons without one). */
   statusServer?: boolean;
 }
@@ -147,6 +153,8 @@ export class Daemon {
       excludes: this.config.excludes,
       log: this.log.child({ replica: spec.name }),
       clock: this.clock,
+      ...(this.deps.runRsync ? { runRsync: this.deps.runRsync } : {}),
+      ...(this.deps.renamer !== undefined ? { renamer: this.deps.renamer } : {}),
     });
     this.replicas.set(spec.name, r);
     r.start({ initialSync });
