@@ -1,5 +1,6 @@
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { NodeInfo, ProcessSignal } from './cluster.js';
+import { remoteShell, type RemoteShell } from './remote-shell.js';
 import { type Arg, commandLine, op, script } from './shell-quote.js';
 import { connectSsh } from './ssh-connect.js';
 
@@ -43,8 +44,9 @@ export class ExecTimeoutError extends Error {
 const MAX_OUTPUT = 512 * 1024 * 1024;
 
 /**
- * Drives one node over ssh, as an operator on that host would: commands (argv arrays, quoted for
- * the remote shell byte-exactly), files over sftp, background processes with a log file.
+ * Drives one node over ssh, as an operator on that host would: command lines (`$`, zx style) and
+ * argv arrays (`exec`, `run`), both quoted for the remote shell byte-exactly, files over sftp,
+ * background processes with a log file.
  *
  * Contract: any number of calls may run concurrently (one ssh connection, one channel each).
  * The connection is re-established on demand after it is lost (e.g. across disconnect/reconnect
@@ -59,7 +61,16 @@ export class NodeSession {
   /** Why the last connection ended (ssh2 reports it as an 'error' event), for messages. */
   private lastError: Error | undefined;
 
-  private constructor(readonly info: NodeInfo) {}
+  /**
+   * zx's `$`, bound to this node (remote-shell.ts): ``await node.$`ls -la ${dir}` `` runs in the
+   * node's shell over this connection; values are quoted as one word each; non-zero exit throws
+   * unless `.nothrow()`.
+   */
+  readonly $: RemoteShell;
+
+  private constructor(readonly info: NodeInfo) {
+    this.$ = remoteShell(info.name, (line, opts) => this.execLine(line, opts));
+  }
 
   /** A session with a verified, authenticated connection. */
   static async connect(info: NodeInfo, opts: { deadlineMs?: number } = {}): Promise<NodeSession> {
