@@ -3,27 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Change } from '../core/change.js';
 import { freePort, TestRsyncd } from '../../test/support/rsyncd.js';
 import { digestTree, diffTrees, waitFor } from '../../test/support/tree.js';
 import { probeReplica } from './probe.js';
 import { Replica } from './replica.js';
+import { write, del, testTunables } from '../../test/support/changes.js';
 import { parseTarget } from '../core/target.js';
 import type { BatchReport } from './types.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
-import type { ReplicaTunables } from '../core/tunables.js';
 import type { Target } from '../core/target.js';
 
-const tunables: ReplicaTunables = {
-  backoffInitialMs: 100,
-  backoffMaxMs: 400,
-  resyncAfterMs: 60_000,
-  queueCap: 10_000,
-  batchTimeoutMs: 60_000,
-  ioTimeoutS: 20,
-  connectTimeoutS: 3,
-  killGraceMs: 1000,
-};
+const tunables = testTunables({ connectTimeoutS: 3 });
 
 let dir: string;
 let src: string;
@@ -32,8 +22,6 @@ let good: Replica;
 let bad: Replica | undefined;
 const reports: BatchReport[] = [];
 
-const write = (p: string, extra: Partial<Change> = {}): Change => ({ path: p, recursive: false, isDir: false, deleted: false, first: Date.now(), last: Date.now(), open: false, ...extra });
-const del = (p: string, isDir = false): Change => ({ path: p, recursive: false, isDir, deleted: true, first: Date.now(), last: Date.now(), open: false });
 
 function target(text: string): Target {
   const t = parseTarget(text);

@@ -7,20 +7,11 @@ import type { Change } from '../core/change.js';
 import { digestTree, diffTrees } from '../../test/support/tree.js';
 import { probeReplica } from './probe.js';
 import { Replica } from './replica.js';
+import { abs, write, tree, del, testTunables } from '../../test/support/changes.js';
 import type { BatchReport } from './types.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
-import type { ReplicaTunables } from '../core/tunables.js';
 
-const tunables: ReplicaTunables = {
-  backoffInitialMs: 100,
-  backoffMaxMs: 500,
-  resyncAfterMs: 60_000,
-  queueCap: 10_000,
-  batchTimeoutMs: 60_000,
-  ioTimeoutS: 30,
-  connectTimeoutS: 5,
-  killGraceMs: 1000,
-};
+const tunables = testTunables({ backoffMaxMs: 500, ioTimeoutS: 30 });
 
 let dir: string;
 let src: string;
@@ -30,11 +21,6 @@ const reports: BatchReport[] = [];
 const PWNED = '/tmp/pwned';
 const pwnedBefore = existsSync(PWNED);
 
-/** A byte-string path (latin1) as the Buffer path below `root`. */
-const abs = (root: string, rel: string) => Buffer.concat([Buffer.from(root + '/'), Buffer.from(rel, 'latin1')]);
-const write = (p: string, t = Date.now(), extra: Partial<Change> = {}): Change => ({ path: p, recursive: false, isDir: false, deleted: false, first: t, last: t, open: false, ...extra });
-const tree = (p: string, extra: Partial<Change> = {}): Change => write(p, Date.now(), { isDir: true, recursive: true, ...extra });
-const del = (p: string, isDir = false): Change => ({ path: p, recursive: false, isDir, deleted: true, first: Date.now(), last: Date.now(), open: false });
 
 async function sync(changes: Change[]): Promise<void> {
   replica.enqueue(changes);
@@ -120,7 +106,7 @@ describe('a local replica, real rsync', () => {
     mkdirSync(path.join(src, 'moved'));
     renameSync(path.join(src, 'big'), path.join(src, 'moved/big2'));
     renameSync(path.join(src, 'd1'), path.join(src, 'd2'));
-    await sync([del('big'), write('moved', Date.now(), { isDir: true }), write('moved/big2', Date.now(), { from: 'big' }), del('d1', true), tree('d2', { from: 'd1' })]);
+    await sync([del('big'), write('moved', { isDir: true }), write('moved/big2', { from: 'big' }), del('d1', true), tree('d2', { from: 'd1' })]);
     expect(statSync(path.join(dst, 'moved/big2')).ino).toBe(bigIno);
     expect(statSync(path.join(dst, 'd2/inner')).ino).toBe(innerIno);
     expect(lastBatch()).toMatchObject({ moves: 2, renamed: 2 });
@@ -132,7 +118,7 @@ describe('a local replica, real rsync', () => {
     await sync([write('r1')]);
     rmSync(path.join(dst, 'r1'));
     renameSync(path.join(src, 'r1'), path.join(src, 'r2'));
-    await sync([del('r1'), write('r2', Date.now(), { from: 'r1' })]);
+    await sync([del('r1'), write('r2', { from: 'r1' })]);
     expect(reports.filter((r) => r.kind === 'rename').at(-1)).toMatchObject({ renamed: 0, failed: 1 });
   });
 
@@ -170,7 +156,7 @@ describe('a local replica, real rsync', () => {
     // Renames of hostile names replay too.
     const ino = statSync(abs(dst, '$(touch /tmp/pwned)')).ino;
     renameSync(abs(src, '$(touch /tmp/pwned)'), abs(src, '\n-renamed;$(id)'));
-    await sync([del('$(touch /tmp/pwned)'), write('\n-renamed;$(id)', Date.now(), { from: '$(touch /tmp/pwned)' })]);
+    await sync([del('$(touch /tmp/pwned)'), write('\n-renamed;$(id)', { from: '$(touch /tmp/pwned)' })]);
     expect(statSync(abs(dst, '\n-renamed;$(id)')).ino).toBe(ino);
 
     // And deletes.

@@ -5,28 +5,18 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Change } from '../core/change.js';
 import { canConnect, freePort } from '../../test/support/rsyncd.js';
 import { digestTree, diffTrees, waitFor } from '../../test/support/tree.js';
 import { probeReplica } from './probe.js';
 import { Replica } from './replica.js';
+import { abs, write, tree, del, testTunables } from '../../test/support/changes.js';
 import { parseTarget } from '../core/target.js';
 import { sshRenamer } from './transport-ssh.js';
 import type { Renamer } from './transport.js';
 import type { BatchReport } from './types.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
-import type { ReplicaTunables } from '../core/tunables.js';
 
-const tunables: ReplicaTunables = {
-  backoffInitialMs: 100,
-  backoffMaxMs: 400,
-  resyncAfterMs: 60_000,
-  queueCap: 10_000,
-  batchTimeoutMs: 60_000,
-  ioTimeoutS: 20,
-  connectTimeoutS: 5,
-  killGraceMs: 1000,
-};
+const tunables = testTunables();
 
 let dir: string;
 let src: string;
@@ -42,10 +32,6 @@ const reports: BatchReport[] = [];
 const PWNED = '/tmp/pwned';
 const pwnedBefore = existsSync(PWNED);
 
-const abs = (root: string, rel: string) => Buffer.concat([Buffer.from(root + '/'), Buffer.from(rel, 'latin1')]);
-const write = (p: string, extra: Partial<Change> = {}): Change => ({ path: p, recursive: false, isDir: false, deleted: false, first: Date.now(), last: Date.now(), open: false, ...extra });
-const tree = (p: string, extra: Partial<Change> = {}): Change => write(p, { isDir: true, recursive: true, ...extra });
-const del = (p: string, isDir = false): Change => ({ path: p, recursive: false, isDir, deleted: true, first: Date.now(), last: Date.now(), open: false });
 
 function keygen(file: string): string {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', file]);
