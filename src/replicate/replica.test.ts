@@ -275,6 +275,17 @@ describe('Replica', () => {
     expect(kinds('full-sync')).toEqual([expect.objectContaining({ reason: 'password fixed' })]);
   });
 
+  it('whenIdle() pending when a run halts the replica resolves then', async () => {
+    const { time, rsync, replica } = setup();
+    replica.start({ initialSync: false });
+    replica.enqueue([write('a', time.now())]);
+    let idle = false;
+    void replica.whenIdle().then(() => (idle = true));
+    await rsync.answer({ exitCode: 5 });
+    expect(replica.status().state).toBe('halted');
+    expect(idle).toBe(true);
+  });
+
   it('an outage longer than resyncAfter turns the next attempt into one full resync', async () => {
     const { time, rsync, replica, kinds } = setup({ tunables: { resyncAfterMs: 5000, backoffMaxMs: 2000 } });
     replica.start({ initialSync: false });

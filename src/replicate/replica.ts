@@ -247,7 +247,10 @@ export class Replica {
     const run: Run = { changes, oldest, startedAt: now, abort: new AbortController() };
     const batch = full ? undefined : plan(changes);
     this.setState(full ? { kind: 'resync', run, reason: this.fullReason } : { kind: 'syncing', run });
-    run.done = this.execute(run, batch).finally(() => this.kick(run));
+    run.done = this.execute(run, batch).finally(() => {
+      this.kick(run);
+      this.notifyIdle(); // also when the run left the replica halted
+    });
   }
 
   private async execute(run: Run, batch: ReturnType<typeof plan> | undefined): Promise<void> {
