@@ -7,12 +7,15 @@ import type { ReplicaTunables } from '../core/tunables.js';
 /**
  * The argv of every rsync a replica runs. Pure: no fs, no child_process.
  *
- * The passes (their order within a batch is the Replica's business):
- *  - `tree`    recursive sync of the listed directories, deleting extraneous entries inside them;
- *  - `files`   non-recursive sync of the listed paths (files, symlinks, a directory's own
- *              attributes); a listed path missing on the source is deleted on the replica;
- *  - `deletes` the same for paths known to be gone, run after `files` (daemon targets, so the
- *              old copy of a renamed file can serve as --fuzzy basis first);
+ * The passes (batch-run.ts decides which a batch needs; most need only `tree`):
+ *  - `tree`    the batch's main run: `-r --delete` over the listed paths — a listed directory is
+ *              synced with its whole subtree (deleting what the source lacks inside it), a listed
+ *              file is just that file, and a listed path gone from the source is deleted
+ *              (--delete-missing-args). New trees, written files and deleted paths go together;
+ *  - `files`   non-recursive: directories whose own attributes changed (a recursive pass would
+ *              walk their whole subtree);
+ *  - `deletes` the batch's deletions in a run after `tree`, only when `tree` runs with --fuzzy
+ *              (renames not replayed), so a renamed file's old copy can serve as its delta basis;
  *  - `full`    the whole tree, `--delete`, with the excludes (initial sync, resync).
  * List passes read the paths from stdin (`--files-from=- --from0`, see `fileList`), never from
  * the command line; `--files-from` implies -R, so each path lands at the same relative place
