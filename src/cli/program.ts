@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, configFromArgs, defaultStatusSocket, loadConfigFile, type Config } from '../config/load.js';
 import { defaults } from '../config/defaults.js';
+import { realClock } from '../core/clock.js';
 import { formatDuration } from '../config/duration.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../config/schema.js';
 import { createLogger } from '../observe/log.js';
@@ -241,7 +242,7 @@ async function statusCommand(flags: { config?: string; socket?: string; json?: b
   if (typeof socket === 'number') return socket;
   try {
     const s = await fetchStatus(socket);
-    io.out(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s, Date.now())}\n`);
+    io.out(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s, realClock.now())}\n`);
     return EXIT.ok;
   } catch (e) {
     io.err(`livemirror: ${(e as Error).message}\n`);
