@@ -101,20 +101,39 @@ export class NodeSession {
     return r.stdout.toString('utf8');
   }
 
-  async readFile(path: string): Promise<Buffer> {
-    const sftp = await this.sftp();
-    return new Promise((resolve, reject) => {
-      sftp.readFile(path, (err: Error | undefined | null, data: Buffer) => (err ? reject(sftpError(this.name, 'read', path, err)) : resolve(data)));
+  /** The file's bytes over sftp; rejects after `timeoutMs` (default 120 000). */
+  async readFile(path: string, opts: { timeoutMs?: number } = {}): Promise<Buffer> {
+    return this.bounded(`sftp read ${path}`, opts.timeoutMs, async () => {
+      const sftp = await this.sftp();
+      return new Promise<Buffer>((resolve, reject) => {
+        sftp.readFile(path, (err: Error | undefined | null, data: Buffer) => (err ? reject(sftpError(this.name, 'read', path, err)) : resolve(data)));
+      });
     });
   }
 
-  async writeFile(path: string, data: string | Buffer, opts: { mode?: number } = {}): Promise<void> {
-    const sftp = await this.sftp();
-    await new Promise<void>((resolve, reject) => {
-      sftp.writeFile(path, data, { mode: opts.mode ?? 0o644 }, (err: Error | undefined | null) =>
-        err ? reject(sftpError(this.name, 'write', path, err)) : resolve(),
-      );
+  /** Writes the file over sftp; rejects after `timeoutMs` (default 120 000). */
+  async writeFile(path: string, data: string | Buffer, opts: { mode?: number; timeoutMs?: number } = {}): Promise<void> {
+    await this.bounded(`sftp write ${path}`, opts.timeoutMs, async () => {
+      const sftp = await this.sftp();
+      await new Promise<void>((resolve, reject) => {
+        sftp.writeFile(path, data, { mode: opts.mode ?? 0o644 }, (err: Error | undefined | null) =>
+          err ? reject(sftpError(this.name, 'write', path, err)) : resolve(),
+        );
+      });
     });
+  }
+
+  /** `fn`, or an ExecTimeoutError after `timeoutMs` (the operation itself cannot be cancelled). */
+  private async bounded<T>(what: string, timeoutMs = 120_000, fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ExecTimeoutError(`${this.name}: ${what} timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([fn(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -186,30 +205,45 @@ export class NodeSession {
     });
   }
 
-  /** Runs an already-quoted command line. */
+  /**
+   * Runs an already-quoted command line. The timeout covers opening the channel too, and rejects
+   * at once when it fires (a channel on a dead connection may never report its close).
+   */
   private async execLine(line: Buffer, opts: ExecOptions): Promise<ExecResult> {
     const client = await this.ensure();
     const timeoutMs = opts.timeoutMs ?? 120_000;
     const shown = (): string => line.toString('utf8').slice(0, 200);
     return new Promise<ExecResult>((resolve, reject) => {
+      let opened: ClientChannel | undefined;
+      let settled = false;
+      const finish = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        f();
+      };
+      const timer = setTimeout(() => {
+        opened?.signal('KILL');
+        opened?.close();
+        finish(() => reject(new ExecTimeoutError(`${this.name}: command timed out after ${timeoutMs} ms: ${shown()}`)));
+      }, timeoutMs);
       // Listeners go on inside the callback, synchronously: a fast command's exit status can
       // arrive in the same read as the channel confirmation, and 'exit' is not replayed.
       const onChannel = (chErr: Error | undefined, channel: ClientChannel): void => {
         if (chErr) {
-          reject(chErr);
+          finish(() => reject(chErr));
           return;
         }
+        if (settled) {
+          channel.close(); // timed out while opening
+          return;
+        }
+        opened = channel;
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         let size = 0;
         let code: number | null | undefined;
         let signal: string | undefined;
-        let timedOut = false;
-        const timer = setTimeout(() => {
-          timedOut = true;
-          channel.signal('KILL');
-          channel.close();
-        }, timeoutMs);
         const take = (into: Buffer[]) => (d: Buffer) => {
           size += d.length;
           if (size <= MAX_OUTPUT) into.push(d);
@@ -221,14 +255,12 @@ export class NodeSession {
         channel.on('data', take(out));
         channel.stderr.on('data', take(err));
         channel.on('close', () => {
-          clearTimeout(timer);
-          if (timedOut) {
-            reject(new ExecTimeoutError(`${this.name}: command timed out after ${timeoutMs} ms: ${shown()}`));
-          } else if (code === undefined) {
+          if (code === undefined) {
             const why = this.lastError ? ` (${this.lastError.message})` : '';
-            reject(new Error(`${this.name}: channel closed without an exit status${why}: ${shown()}`));
+            finish(() => reject(new Error(`${this.name}: channel closed without an exit status${why}: ${shown()}`)));
           } else {
-            resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+            const result = { code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+            finish(() => resolve(result));
           }
         });
         channel.end(opts.stdin);
@@ -237,7 +269,7 @@ export class NodeSession {
         // ssh2 sends a Buffer command byte-exactly; its typings only admit strings.
         client.exec(line as unknown as string, onChannel);
       } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
+        finish(() => reject(e instanceof Error ? e : new Error(String(e))));
       }
     });
   }

@@ -14,7 +14,8 @@
  */
 import type { ReplicaStatus } from '../../src/core/status.js';
 import { ChurnPlanner, churnSeed, runChurn, upload } from '../harness/churn.js';
-import { scenario, sleep, statusViaSocket, type Scenario } from './lib.js';
+import { sleep } from 'zx';
+import { scenario, statusViaSocket, type Scenario } from './lib.js';
 
 const WEBS = ['web1', 'web2', 'web3', 'web4'] as const;
 const ALL = ['ftp1', ...WEBS];

@@ -11,7 +11,8 @@
  */
 import { ChurnPlanner, churnSeed, runChurn, type ChurnOptions, type ChurnResult } from '../harness/churn.js';
 import type { ReplicaStatus } from '../../src/core/status.js';
-import { type Scenario, scenario, sleep } from './lib.js';
+import { sleep } from 'zx';
+import { type Scenario, scenario} from './lib.js';
 
 const ALL = ['src1', 'dst1', 'dst2'];
 

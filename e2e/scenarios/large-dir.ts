@@ -10,7 +10,8 @@
  *     200 000 files: ready time, RSS, one deep change, converged.
  */
 import type { NodeSession } from '../harness/node.js';
-import { type Scenario, scenario, sleep } from './lib.js';
+import { sleep } from 'zx';
+import { type Scenario, scenario} from './lib.js';
 
 /**
  * Runs ON a node (`node -e`, CommonJS, built-ins only). argv[1]: JSON request
@@ -125,7 +126,7 @@ await scenario('large-dir', 'large-dir', async (s) => {
   s.figure('create_initial_ms', made.doneAt - made.startedAt);
 
   await s.startDaemon('src1', [s.daemonReplica('dst1')]);
-  const ready = await s.awaitReady('src1', 90_000);
+  const ready = await s.awaitReady('src1', { deadlineMs: 90_000 });
   s.figure('ready_ms', (ready.readyAt ?? 0) - ready.startedAt);
   s.figure('watches', ready.watches);
   await daemonFigures(s, '');
@@ -173,7 +174,7 @@ await scenario('large-dir', 'large-dir', async (s) => {
   s.figure('large_files', huge.files);
   s.figure('large_create_ms', huge.doneAt - huge.startedAt);
   await s.startDaemon('src1', [s.daemonReplica('dst1')]);
-  const ready2 = await s.awaitReady('src1', 900_000);
+  const ready2 = await s.awaitReady('src1', { deadlineMs: 900_000 });
   s.figure('large_ready_ms', (ready2.readyAt ?? 0) - ready2.startedAt);
   s.figure('large_watches', ready2.watches);
   await daemonFigures(s, 'large_');

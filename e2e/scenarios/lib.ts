@@ -1,20 +1,34 @@
 /**
  * What every scenario shares: bring a topology up, drive daemons on its nodes as an operator
- * would (config file, `livemirror run`, `livemirror status --json`), record figures, and always
- * tear down. Each scenario is a zx script that calls `scenario(...)` once; it prints a short
- * report, writes `e2e/results/<name>.json` and exits 0 (pass) or 1 (fail).
+ * would (config file, `livemirror run`, `livemirror status`, the node's shell through `node.$`),
+ * record figures, and always tear down. Each scenario is a zx script that calls `scenario(...)`
+ * once; it prints a short report, writes `e2e/results/<name>.json` and exits 0 (pass) or 1 (fail).
+ *
+ * The vocabulary (this file and lib/): `Scenario` (nodes, daemons, seed, ready, converged,
+ * figures, checks), status reads and the sampler (lib/status.ts), the daemon's reports
+ * (lib/reports.ts, `daemonReports`), the lag property and its figures (lib/lag.ts).
+ * Scenarios know nodes only through the Cluster and NodeSession interfaces, never the provider.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { chalk } from 'zx';
+import { chalk, spinner } from 'zx';
 import type { DaemonStatus } from '../../src/core/status.js';
-import type { Cluster } from '../harness/cluster.js';
+import { churnSeed } from '../harness/churn.js';
+import type { Cluster, ClusterProvider } from '../harness/cluster.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { connectAll, type NodeSession } from '../harness/node.js';
+import { poll } from '../harness/poll.js';
 import { NetnsProvider } from '../harness/providers/netns.js';
 import { topologyByName } from '../harness/topologies.js';
 import { awaitConverged, type Converged } from '../harness/tree.js';
+import { batchLogMax, lagStats, LIVE_LAG_BOUND_MS, slowBatches } from './lib/lag.js';
+import { parseReports, type LoggedReport } from './lib/reports.js';
+import { readyMs, statusViaSocket, type StatusSamples } from './lib/status.js';
+
+export * from './lib/lag.js';
+export * from './lib/reports.js';
+export * from './lib/status.js';
 
 export const resultsDir = path.resolve(import.meta.dirname, '../results');
 
@@ -47,8 +61,15 @@ export class Scenario {
     return s;
   }
 
-  nodes(...names: string[]): NodeSession[] {
-    return names.map((n) => this.node(n));
+  nodes<const N extends readonly string[]>(...names: N): { [K in keyof N]: NodeSession } {
+    return names.map((n) => this.node(n)) as { [K in keyof N]: NodeSession };
+  }
+
+  /** The churn seed of this run (SEED=… replays one), printed and recorded as a figure. */
+  seed(): string {
+    const seed = churnSeed((l) => this.log(l));
+    this.figure('seed', seed);
+    return seed;
   }
 
   log(line: string): void {
@@ -96,35 +117,72 @@ export class Scenario {
     return d;
   }
 
-  /** `livemirror status --json` on the node, as an operator would ask. */
+  /** `livemirror status --json` on the node, as an operator would ask (the CLI: ~0.7 s of CPU; loops use the socket). */
   async status(on: string): Promise<DaemonStatus> {
     const node = this.node(on);
-    const out = await node.run(['node', `${node.info.projectDir}/dist/cli/main.js`, 'status', '--json'], { timeoutMs: 15_000 });
-    return JSON.parse(out) as DaemonStatus;
+    return (await node.$`node ${`${node.info.projectDir}/dist/cli/main.js`} status --json`.timeout(15_000)).json<DaemonStatus>();
   }
 
-  /** Waits (bounded) until the daemon on `on` reports ready. */
-  async awaitReady(on: string, deadlineMs = 60_000): Promise<DaemonStatus> {
-    const t0 = Date.now();
+  /**
+   * Waits (bounded) until the daemon on `on` reports ready; with `figure`, records the ms from
+   * its start to ready under that name. Fails at once when the daemon exits meanwhile.
+   */
+  async awaitReady(on: string, opts: { deadlineMs?: number; figure?: string } = {}): Promise<DaemonStatus> {
+    const deadlineMs = opts.deadlineMs ?? 60_000;
     let last = '';
-    for (let i = 0; i < 1000 && Date.now() - t0 < deadlineMs; i++) {
-      const s = await this.status(on).catch((e: unknown) => ((last = String(e)), undefined));
-      if (s?.ready) return s;
-      if (!(await this.daemon(on).alive())) throw new Error(`daemon on ${on} exited:\n${await this.daemon(on).logTail(30)}`);
-      await sleep(200);
-    }
-    throw new Error(`daemon on ${on} not ready after ${deadlineMs} ms (${last})\n${await this.daemon(on).logTail(30)}`);
+    const r = await waiting(`${on}: daemon ready?`, () =>
+      poll(
+        async () => {
+          const st = await statusViaSocket(this.node(on)).catch((e: unknown) => ((last = String(e)), undefined));
+          if (!st?.ready && !(await this.daemon(on).alive())) throw new Error(`daemon on ${on} exited:\n${await this.daemon(on).logTail(30)}`);
+          return { done: st?.ready === true, value: st };
+        },
+        { deadlineMs, maxAttempts: 2000, initialIntervalMs: 50, maxIntervalMs: 200 },
+      ),
+    );
+    if (!r.ok || !r.value) throw new Error(`daemon on ${on} not ready after ${deadlineMs} ms (${last})\n${await this.daemon(on).logTail(30)}`);
+    if (opts.figure) this.figure(opts.figure, readyMs(r.value));
+    return r.value;
   }
 
   /** Oracle: every named node's data tree identical, within the deadline; explains with logs. */
   converged(names: string[], deadlineMs: number): Promise<Converged> {
-    return awaitConverged(this.nodes(...names), {
-      deadlineMs,
-      explain: async (n) => {
-        const d = this.daemons.get(n.name);
-        return d ? `daemon log:\n${await d.logTail(25)}` : '(no daemon on this node)';
-      },
-    });
+    return waiting(`converged on ${names.join(', ')}?`, () =>
+      awaitConverged(this.nodes(...names), {
+        deadlineMs,
+        explain: async (n) => {
+          const d = this.daemons.get(n.name);
+          return d ? `daemon log:\n${await d.logTail(25)}` : '(no daemon on this node)';
+        },
+      }),
+    );
+  }
+
+  /**
+   * The property "a dead replica never delays the others": the lag of the live `replicas` of the
+   * daemon on `on`, over status samples of that node taken in [from, to], stays under
+   * LIVE_LAG_BOUND_MS. Records `<prefix>_p50_ms`, `_p99_ms`, `_max_ms` (status samples) and
+   * `_batch_log_max_ms` (each batch's lag at its acknowledgement, from the log; sampling can miss
+   * a peak), per replica too when there are several. A failure says what the replica was doing
+   * at the worst sample and which batches were slow.
+   */
+  async checkLiveLag(opts: { what: string; on: string; replicas: readonly string[]; samples: StatusSamples; from: number; to: number; prefix: string }): Promise<void> {
+    const reports = await daemonReports(this, opts.on);
+    const logMax = batchLogMax(reports, opts.replicas, opts.from, opts.to);
+    const all = lagStats(opts.samples, opts.replicas);
+    if (opts.replicas.length > 1) {
+      for (const name of opts.replicas) {
+        const one = lagStats(opts.samples, [name]);
+        this.figure(`${opts.prefix}_${name}_ms`, `p50 ${one.p50}, p99 ${one.p99}, max ${one.max}; batch log max ${logMax.get(name) ?? 0}`);
+      }
+    }
+    this.figure(`${opts.prefix}_p50_ms`, all.p50);
+    this.figure(`${opts.prefix}_p99_ms`, all.p99);
+    this.figure(`${opts.prefix}_max_ms`, all.max);
+    this.figure(`${opts.prefix}_batch_log_max_ms`, Math.max(0, ...logMax.values()));
+    const ok = all.max < LIVE_LAG_BOUND_MS;
+    const detail = `max ${all.max} ms over ${all.n} replica samples` + (ok ? '' : `; worst: ${all.worst}\n${slowBatches(reports, opts.replicas, opts.from, opts.to, LIVE_LAG_BOUND_MS)}`);
+    this.check(`${opts.what}: lag stayed under ${LIVE_LAG_BOUND_MS} ms`, ok, detail);
   }
 
   /** Copies every daemon's log off its node (its /root is private and gone after down()). */
@@ -141,20 +199,23 @@ export class Scenario {
   }
 }
 
-/** Where the daemon on a node serves its status (its default as root: /run is the node's own). */
-export const STATUS_SOCKET = '/run/livemirror.sock';
-
-/**
- * The daemon's status straight from its socket (what `livemirror status --json` fetches), with
- * curl: the CLI costs ~0.7 s of CPU per call here (2 CPUs shared by the nodes), which at several
- * samples a second would slow down the very replication whose lag it samples.
- */
-export async function statusViaSocket(node: NodeSession): Promise<DaemonStatus> {
-  const out = await node.run(['curl', '-sS', '--max-time', '5', '--unix-socket', STATUS_SOCKET, 'http://localhost/status'], { timeoutMs: 10_000 });
-  return JSON.parse(out) as DaemonStatus;
+/** The replicas' reports from the JSON log of the daemon on `on` (typed; see lib/reports.ts). */
+export async function daemonReports(s: Scenario, on: string): Promise<LoggedReport[]> {
+  return parseReports(await s.daemon(on).log());
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** zx's spinner around a long wait when a person watches (a TTY); plain otherwise (CI, logs). */
+async function waiting<T>(title: string, fn: () => Promise<T>): Promise<T> {
+  return process.stderr.isTTY ? await spinner(title, fn) : await fn();
+}
+
+/**
+ * The cluster provider of this run. Namespaces on this machine for now; containers and VMs (a
+ * later issue) plug in here, and the scenarios do not change.
+ */
+function provider(): ClusterProvider {
+  return new NetnsProvider();
+}
 
 /**
  * Runs one scenario on a fresh cluster of `topology`: brings it up, runs `body`, always stops the
@@ -164,7 +225,6 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function scenario(name: string, topology: string, body: (s: Scenario) => Promise<void>): Promise<void> {
   const t0 = Date.now();
   console.log(chalk.bold(`\n▶ ${name}`));
-  const provider = new NetnsProvider();
   let cluster: Cluster | undefined;
   let s: Scenario | undefined;
   let error: string | undefined;
@@ -178,7 +238,7 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    cluster = await provider.up(topologyByName(topology));
+    cluster = await provider().up(topologyByName(topology));
     const sessions = await connectAll(cluster.nodes);
     s = new Scenario(name, cluster, new Map(sessions.map((n) => [n.name, n])));
     await body(s);

@@ -20,7 +20,8 @@ import type { DaemonStatus } from '../../src/core/status.js';
 import { ChurnPlanner, churnSeed, runChurn } from '../harness/churn.js';
 import type { NodeSession } from '../harness/node.js';
 import { digestTree } from '../harness/tree.js';
-import { scenario, sleep, statusViaSocket, type Scenario } from './lib.js';
+import { sleep } from 'zx';
+import { scenario, statusViaSocket, type Scenario } from './lib.js';
 
 const NODES = ['n1', 'n2', 'n3', 'n4'] as const;
 const OPS_PER_NODE = 300;
