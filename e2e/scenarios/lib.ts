@@ -173,7 +173,7 @@ export class Scenario {
     if (opts.replicas.length > 1) {
       for (const name of opts.replicas) {
         const one = lagStats(opts.samples, [name]);
-        this.figure(`${opts.prefix}_${name}_ms`, `p50 ${one.p50}, p99 ${one.p99}, max ${one.max}; batch log max ${logMax.get(name) ?? 0}`);
+        this.figure(`${opts.prefix}_${name}_ms`, `p50 ${one.p50} p99 ${one.p99} max ${one.max} batch-log-max ${logMax.get(name) ?? 0}`);
       }
     }
     this.figure(`${opts.prefix}_p50_ms`, all.p50);
