@@ -17,19 +17,22 @@
  * The churn is limited to what that makes safe (MESH_WEIGHTS says why).
  */
 import type { DaemonStatus } from '../../src/core/status.js';
-import { ChurnPlanner, churnSeed, runChurn } from '../harness/churn.js';
+import { ChurnPlanner, runChurn, type ChurnOp } from '../harness/churn.js';
 import type { NodeSession } from '../harness/node.js';
+import { escapePath } from '../harness/remote/digest.mjs';
 import { digestTree } from '../harness/tree.js';
-import { sleep } from 'zx';
-import { scenario, statusViaSocket, type Scenario } from './lib.js';
+import { awaitQuiet, batchesOf, daemonReports, readStatus, readyMs, type Scenario, scenario } from './lib.js';
 
 const NODES = ['n1', 'n2', 'n3', 'n4'] as const;
 const OPS_PER_NODE = 300;
 const OPS_PER_SECOND = 20;
 /** Quiet = every daemon idle and no batch counter moving for this long. */
 const QUIET_MS = 3000;
-/** Replication must be quiet within this long after convergence. */
-const QUIET_DEADLINE_MS = 20_000;
+/**
+ * Replication must be quiet within this long after convergence. A loop never goes quiet, so the
+ * bound only has to be far above what echoes take on a busy machine (seen: quiet within ~4 s).
+ */
+const QUIET_DEADLINE_MS = 30_000;
 /**
  * rsync options of every daemon in the mesh (`rsyncOptions`, after -a). `--update`: newest mtime
  * wins, so an echo of an older version does not overwrite a newer file (see the header; proper
@@ -65,121 +68,105 @@ const MESH_RSYNC_OPTIONS = ['--update'];
  * prevention.
  */
 const MESH_WEIGHTS = { mkdirp: 0, renameDir: 0, renameFile: 0, modify: 0, append: 0, truncate: 0 } as const;
-/** The daemon's status socket when it runs as root (config/load.ts defaultStatusSocket). */
+interface Peer {
+  readonly node: NodeSession;
+  readonly plan: ChurnPlanner;
+}
 
-await scenario('mesh-4way', 'mesh-4way', mesh);
+await scenario('mesh-4way', 'mesh-4way', async (s) => {
+  const seed = s.seed();
+  await startMesh(s);
+  const peers = await subtreesMade(s, seed);
+  const before = await Promise.all(NODES.map((n) => readStatus(s.node(n))));
+  const churn = await concurrentChurnConverges(s, peers);
+  await subtreesMatchTheirModels(s, peers);
+  await replicationGoesQuiet(s);
+  await transferFigures(s, before, churn);
+});
 
-async function mesh(s: Scenario): Promise<void> {
-  const seed = churnSeed((l) => s.log(l));
-  s.figure('seed', seed);
-
-  // Every node pushes to the three others; newest mtime wins (see MESH_RSYNC_OPTIONS).
-  await Promise.all(
-    NODES.map((n) =>
-      s.startDaemon(
-        n,
-        NODES.filter((o) => o !== n).map((o) => s.daemonReplica(o)),
-        { rsyncOptions: MESH_RSYNC_OPTIONS },
-      ),
-    ),
-  );
+/** Every node pushes to the three others; newest mtime wins (see MESH_RSYNC_OPTIONS). */
+async function startMesh(s: Scenario): Promise<void> {
+  await Promise.all(NODES.map((n) => s.startDaemon(n, NODES.filter((o) => o !== n).map((o) => s.daemonReplica(o)), { rsyncOptions: MESH_RSYNC_OPTIONS })));
   const readies = await Promise.all(NODES.map((n) => s.awaitReady(n)));
-  s.figure('ready_ms_max', Math.max(...readies.map((r) => (r.readyAt ?? 0) - r.startedAt)));
+  s.figure('ready_ms_max', Math.max(...readies.map(readyMs)));
+}
 
-  // 1. Concurrent churn, each node on its own subtree → converged. The subtrees are made first
-  // and replicated: a new directory is one recursive sync that absorbs every later change below
-  // it until it settles, which would turn the whole churn into one batch per node and peer.
-  const plans = NODES.map((n) => ({ node: s.node(n), plan: new ChurnPlanner(`${seed}-${n}`, { subtree: n, weights: MESH_WEIGHTS }) }));
-  await Promise.all(plans.map(({ node, plan }) => runChurn(node, plan.next(1))));
+/**
+ * Each node's subtree, made first and replicated: a new directory is one recursive sync that
+ * absorbs every later change below it until it settles, which would turn the whole churn into
+ * one batch per node and peer. Then their echoes must be over: a late echo of a subtree is a
+ * recursive sync with --delete.
+ */
+async function subtreesMade(s: Scenario, seed: string): Promise<Peer[]> {
+  const peers = NODES.map((n) => ({ node: s.node(n), plan: new ChurnPlanner(`${seed}-${n}`, { subtree: n, weights: MESH_WEIGHTS }) }));
+  await Promise.all(peers.map(({ node, plan }) => runChurn(node, plan.next(1))));
   await s.converged([...NODES], 30_000);
-  // …and their echoes are over: a late echo of a subtree is a recursive sync with --delete.
-  const settled = await awaitQuiet(s);
+  const settled = await awaitQuiet(s.nodes(...NODES), { quietMs: QUIET_MS, deadlineMs: QUIET_DEADLINE_MS });
   s.check('quiet after the subtrees were made', settled.ok, settled.detail);
-  const before = await Promise.all(NODES.map((n) => statusViaSocket(s.node(n))));
+  return peers;
+}
+
+/** 1. Concurrent churn, each node on its own subtree → converged. */
+async function concurrentChurnConverges(s: Scenario, peers: readonly Peer[]): Promise<{ ops: number; endedAt: number }> {
   const t0 = Date.now();
-  const batchesOfOps = plans.map(({ plan }) => plan.next(OPS_PER_NODE));
-  const results = await Promise.all(plans.map(({ node }, i) => runChurn(node, batchesOfOps[i] ?? [], { opsPerSecond: OPS_PER_SECOND })));
-  const churnEnd = Date.now();
-  const ops = results.reduce((a, r) => a + r.applied, 0);
-  s.figure('churn_ops', ops);
-  s.figure('churn_deletes', batchesOfOps.flat().filter((o) => o.op === 'unlink').length);
-  s.figure('churn_ms', churnEnd - t0);
+  const ops: ChurnOp[][] = peers.map(({ plan }) => plan.next(OPS_PER_NODE));
+  const results = await Promise.all(peers.map(({ node }, i) => runChurn(node, ops[i] ?? [], { opsPerSecond: OPS_PER_SECOND })));
+  const endedAt = Date.now();
+  const applied = results.reduce((a, r) => a + r.applied, 0);
+  s.figure('churn_ops', applied);
+  s.figure('churn_deletes', ops.flat().filter((o) => o.op === 'unlink').length);
+  s.figure('churn_ms', endedAt - t0);
   const c = await s.converged([...NODES], 60_000);
   s.figure('converge_after_churn_ms', c.elapsedMs);
   s.figure('converged_entries', c.count);
+  return { ops: applied, endedAt };
+}
 
-  // Each subtree against its churn model (types and file sizes), on its own node.
-  const modelDiffs: string[] = [];
-  for (const { node, plan } of plans) modelDiffs.push(...(await diffFromModel(node, node.name, plan)));
-  const kinds = (k: string) => modelDiffs.filter((d) => d.startsWith(k)).length;
-  s.figure('paths_differing_from_model', `${modelDiffs.length} (${kinds('extra')} resurrected, ${kinds('lacks')} lost, ${kinds('differs')} changed)`);
-  if (modelDiffs.length) s.log(`differing from the churn model: ${modelDiffs.slice(0, 8).join('; ')}`);
+/** Each subtree against its churn model (types and file sizes), on its own node: a figure. */
+async function subtreesMatchTheirModels(s: Scenario, peers: readonly Peer[]): Promise<void> {
+  const diffs: string[] = [];
+  for (const { node, plan } of peers) diffs.push(...(await diffFromModel(node, node.name, plan)));
+  const kinds = (k: string) => diffs.filter((d) => d.startsWith(k)).length;
+  s.figure('paths_differing_from_model', `${diffs.length} (${kinds('extra')} resurrected, ${kinds('lacks')} lost, ${kinds('differs')} changed)`);
+  if (diffs.length) s.log(`differing from the churn model: ${diffs.slice(0, 8).join('; ')}`);
+}
 
-  // 2. No loop: replication goes quiet.
-  const quiet = await awaitQuiet(s);
-  s.figure('batches_after_convergence', quiet.batchesAfterStart);
-  s.check(
-    `replication quiet (all idle, batch counters still for ${QUIET_MS} ms) within ${QUIET_DEADLINE_MS} ms of convergence`,
-    quiet.ok,
-    quiet.detail,
-  );
+/** 2. No loop: replication goes quiet. */
+async function replicationGoesQuiet(s: Scenario): Promise<void> {
+  const quiet = await awaitQuiet(s.nodes(...NODES), { quietMs: QUIET_MS, deadlineMs: QUIET_DEADLINE_MS });
+  s.figure('batches_after_convergence', quiet.batches);
+  s.check(`replication quiet (all idle, batch counters still for ${QUIET_MS} ms) within ${QUIET_DEADLINE_MS} ms of convergence`, quiet.ok, quiet.detail);
+}
 
-  // Transfers per churn op.
-  const after = await Promise.all(NODES.map((n) => statusViaSocket(s.node(n))));
-  const sum = (sts: DaemonStatus[]) => sts.reduce((a, st) => a + st.replicas.reduce((b, r) => b + r.batches, 0), 0);
-  const batches = sum(after) - sum(before);
-  // The log holds every batch since the start; the status counters before the churn tell how
-  // many of them came first.
+/**
+ * Transfers per churn op: batches from the status counters, files from the daemons' logs. The
+ * log holds every batch since the start; the counters before the churn tell how many came first.
+ */
+async function transferFigures(s: Scenario, before: readonly DaemonStatus[], churn: { ops: number; endedAt: number }): Promise<void> {
+  const after = await Promise.all(NODES.map((n) => readStatus(s.node(n))));
+  const batches = batchesOf(after) - batchesOf(before);
   let files = 0;
   let logBatches = 0;
   let lastBatchAt = 0;
   const skip = new Map<string, number>(before.flatMap((st, k) => st.replicas.map((r): [string, number] => [`${NODES[k]}→${r.name}`, r.batches])));
   for (const n of NODES) {
     const seen = new Map<string, number>();
-    for (const e of await logReports(s, n)) {
+    for (const e of await daemonReports(s, n)) {
       if (e.kind !== 'batch') continue;
       logBatches++;
       lastBatchAt = Math.max(lastBatchAt, e.at);
       const key = `${n}→${e.replica}`;
       seen.set(key, (seen.get(key) ?? 0) + 1);
-      if ((seen.get(key) ?? 0) > (skip.get(key) ?? 0)) files += e.stats?.filesTransferred ?? 0;
+      if ((seen.get(key) ?? 0) > (skip.get(key) ?? 0)) files += e.stats.filesTransferred;
     }
   }
-  s.figure('last_batch_after_churn_ms', lastBatchAt - churnEnd);
+  s.figure('last_batch_after_churn_ms', lastBatchAt - churn.endedAt);
   s.figure('batches_total', batches);
-  s.figure('batches_per_op', (batches / ops).toFixed(2));
+  s.figure('batches_per_op', (batches / churn.ops).toFixed(2));
   s.figure('files_transferred_total', files);
-  s.figure('files_transferred_per_op', (files / ops).toFixed(2));
+  s.figure('files_transferred_per_op', (files / churn.ops).toFixed(2));
   s.figure('full_syncs_after_ready', after.reduce((a, st) => a + st.replicas.reduce((b, r) => b + r.fullSyncs, 0), 0) - NODES.length * 3);
-  s.check('the batch log agrees with the status counters', logBatches === batches + sum(before), `${logBatches} logged, ${batches + sum(before)} counted`);
-}
-
-/**
- * Polls every daemon's status until all are idle (nothing settling, queued or in flight) and
- * the sum of their batch counters has not moved for QUIET_MS; bounded by QUIET_DEADLINE_MS.
- */
-async function awaitQuiet(s: Scenario): Promise<{ ok: boolean; batchesAfterStart: number; detail: string }> {
-  const start = Date.now();
-  let lastActivityAt = start;
-  let first: number | undefined;
-  let lastSum = -1;
-  let detail = '';
-  for (let i = 0; i < 1000 && Date.now() - start < QUIET_DEADLINE_MS; i++) {
-    const sts = await Promise.all(NODES.map((n) => statusViaSocket(s.node(n))));
-    const now = Date.now();
-    const sum = sts.reduce((a, st) => a + st.replicas.reduce((b, r) => b + r.batches, 0), 0);
-    first ??= sum;
-    const busy = sts.flatMap((st, k) => [
-      ...(st.settling > 0 ? [`${NODES[k]} settling ${st.settling}`] : []),
-      ...st.replicas.filter((r) => r.state !== 'idle' || r.queued > 0 || r.inFlight > 0).map((r) => `${NODES[k]}→${r.name} ${r.state} q${r.queued} f${r.inFlight}`),
-    ]);
-    if (busy.length > 0 || sum !== lastSum) lastActivityAt = now;
-    lastSum = sum;
-    detail = busy.length ? `busy: ${busy.slice(0, 6).join(', ')}; batches ${sum - first} since the first poll` : `batches ${sum - first} since the first poll`;
-    if (now - lastActivityAt >= QUIET_MS) return { ok: true, batchesAfterStart: sum - first, detail: `${detail}; quiet confirmed after ${now - start} ms` };
-    await sleep(200);
-  }
-  return { ok: false, batchesAfterStart: lastSum - (first ?? 0), detail };
+  s.check('the batch log agrees with the status counters', logBatches === batchesOf(after), `${logBatches} logged, ${batchesOf(after)} counted`);
 }
 
 /** Paths of `subtree` on `node` that differ from the planner's model (type, file size), both ways: 'lacks …', 'differs …', 'extra …'. */
@@ -196,41 +183,5 @@ async function diffFromModel(node: NodeSession, subtree: string, plan: ChurnPlan
     else if (e.t !== want || (want === 'f' && e.s !== m.size)) out.push(`differs ${node.name}:${key}: ${e.t}${e.s ?? ''}, model ${want}${want === 'f' ? m.size : ''}`);
   }
   for (const key of actual.keys()) out.push(`extra ${node.name}:${key}`);
-  return out;
-}
-
-/** A model path (latin1 byte string) escaped the way remote/digest.mjs escapes paths. */
-function escapePath(p: string): string {
-  let out = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p.charCodeAt(i);
-    if (c === 0x5c) out += '\\\\';
-    else if (c >= 0x20 && c < 0x7f) out += p[i];
-    else out += `\\x${c.toString(16).padStart(2, '0')}`;
-  }
-  return out;
-}
-
-
-interface LoggedReport {
-  replica: string;
-  kind: string;
-  /** When it was logged (ms; the nodes share the machine's clock). */
-  at: number;
-  stats?: { filesTransferred?: number };
-}
-
-/** The replicas' reports (batches, full syncs, errors …) from the daemon's JSON log on `on`. */
-async function logReports(s: Scenario, on: string): Promise<LoggedReport[]> {
-  const out: LoggedReport[] = [];
-  for (const line of (await s.daemon(on).log()).split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const e = JSON.parse(line) as Partial<LoggedReport> & { time?: string };
-      if (e.replica !== undefined && e.kind !== undefined) out.push({ ...e, replica: e.replica, kind: e.kind, at: Date.parse(e.time ?? '') });
-    } catch {
-      // not a JSON line (e.g. a stack trace)
-    }
-  }
   return out;
 }
