@@ -31,12 +31,15 @@ export interface LagStats {
   readonly n: number;
   /** The sample with the largest lag: what the replica was doing then. */
   readonly worst: string;
+  /** The replica of that sample. */
+  readonly worstReplica: string | undefined;
 }
 
 /** The lag of the named replicas (pooled) over status samples of one node (index `node`). */
 export function lagStats(samples: StatusSamples, replicas: readonly string[], node = 0): LagStats {
   const lags: number[] = [];
   let worst = '';
+  let worstReplica: string | undefined;
   let max = -1;
   for (const { at, statuses } of samples.samples) {
     const st = statuses[node];
@@ -45,11 +48,12 @@ export function lagStats(samples: StatusSamples, replicas: readonly string[], no
       lags.push(r.lagMs);
       if (r.lagMs > max) {
         max = r.lagMs;
+        worstReplica = r.name;
         worst = `${describeReplica(r, at)}, settling ${st?.settling ?? '?'}`;
       }
     }
   }
-  return { p50: percentile(lags, 50), p99: percentile(lags, 99), max: Math.max(0, max), n: lags.length, worst };
+  return { p50: percentile(lags, 50), p99: percentile(lags, 99), max: Math.max(0, max), n: lags.length, worst, worstReplica };
 }
 
 /** The largest lag at acknowledgement of each replica's batches in [from, to], by replica. */

@@ -46,9 +46,9 @@ export function describeReplica(r: ReplicaStatus, at: number): string {
   if (r.resyncReason) parts.push(`resync: ${r.resyncReason}`);
   if (r.lastError) {
     const code = r.lastError.exitCode === undefined ? '' : ` (exit ${r.lastError.exitCode})`;
-    parts.push(`last error ${at - r.lastError.time} ms before${code}: ${r.lastError.message.split('\n')[0] ?? ''}`);
+    parts.push(`last error ${Math.round(at - r.lastError.time)} ms before${code}: ${r.lastError.message.split('\n')[0] ?? ''}`);
   }
-  if (r.nextAttempt !== undefined) parts.push(`next attempt in ${r.nextAttempt - at} ms`);
+  if (r.nextAttempt !== undefined) parts.push(`next attempt in ${Math.round(r.nextAttempt - at)} ms`);
   return parts.join(', ');
 }
 
