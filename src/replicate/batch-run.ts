@@ -1,4 +1,4 @@
-import type { Batch } from '../core/change.js';
+import type { Batch, Change } from '../core/change.js';
 import type { Clock } from '../core/clock.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import type { ReplicaTunables } from '../core/tunables.js';
@@ -9,7 +9,7 @@ import { classifyExit, type ExitClass } from './rsync-exit.js';
 import type { RsyncResult, RunRsync } from './rsync-run.js';
 import { sourceRaces } from './rsync-stderr.js';
 import type { Renamer } from './transport.js';
-import type { BatchReport, Pass, RsyncStats } from './types.js';
+import type { BatchReport, Pass, RsyncPass, RsyncStats } from './types.js';
 
 /** Everything one batch's passes need; the Replica builds it per batch. */
 export interface PassContext {
@@ -23,7 +23,25 @@ export interface PassContext {
   emit: (r: BatchReport) => void;
   /** Aborted by Replica.stop(): the running rsync is killed and no further pass starts. */
   signal: AbortSignal;
+  /** An operator released the safety valve for this run (Replica.release()). */
+  massDeleteAllowed: boolean;
 }
+
+/**
+ * What runs a replica's work: the plain rsync passes below, or a mesh peer's (mesh/push.ts).
+ * Contract: never rejects unless a collaborator throws; a failure is an Outcome. `batch` gets
+ * the queued changes and their plan; `full` the whole tree.
+ */
+export interface BatchRunner {
+  batch(ctx: PassContext, changes: readonly Change[], batch: Batch): Promise<Outcome>;
+  full(ctx: PassContext, reason: string): Promise<Outcome>;
+}
+
+/** The plain replica: rsync straight into the replica's tree. */
+export const rsyncPasses: BatchRunner = {
+  batch: (ctx, changes, batch) => runBatchPasses(ctx, batch, changes.filter((c) => !c.deleted && c.from !== undefined).length),
+  full: (ctx, reason) => runFullSync(ctx, reason),
+};
 
 export type Failure = { ok: false; pass: Pass | 'spawn'; result?: RsyncResult; cls: ExitClass };
 export type Outcome =
@@ -79,7 +97,7 @@ export async function runBatchPasses(ctx: PassContext, batch: Batch, hinted: num
   // against rsync 3.2 and 3.4).
   const deletesLater = fuzzy && batch.deletes.length > 0;
   const main = mergeSorted(mergeSorted(batch.trees, batch.writes), deletesLater ? [] : batch.deletes);
-  const steps: [Pass, RelPath[]][] = [
+  const steps: [RsyncPass, RelPath[]][] = [
     ['tree', main],
     ['files', batch.dirs],
     ['deletes', deletesLater ? batch.deletes : []],
@@ -115,26 +133,44 @@ export async function runFullSync(ctx: PassContext, reason: string): Promise<Out
 
 async function runPass(
   ctx: PassContext,
-  pass: Pass,
+  pass: RsyncPass,
   paths: RelPath[] | undefined,
   opts: { fuzzy?: boolean; onProgress?: (p: { bytes: number; percent: number }) => void },
 ): Promise<Outcome> {
-  if (ctx.signal.aborted) return { ok: false, pass, cls: { verdict: 'retry', reason: 'stopped before the pass started' } };
-  const { tunables } = ctx;
   const args = rsyncArgs(pass, {
     spec: ctx.spec,
-    tunables,
+    tunables: ctx.tunables,
     root: ctx.root,
     excludes: ctx.excludes,
     fuzzy: opts.fuzzy ?? false,
     progress: opts.onProgress !== undefined,
   });
+  return runRsyncPass(ctx, pass, args, {
+    ...(paths ? { stdin: fileList(paths) } : {}),
+    // A full sync of a big tree legitimately takes long; --timeout catches a stalled one.
+    long: pass === 'full',
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+}
+
+/**
+ * Runs one rsync of a replica and classifies how it ended (rsync-exit.ts), telling the source
+ * changing under rsync (rsync-stderr.ts) from a failure of the replica. `long`: no batchTimeout
+ * (a full sync of a big tree takes long; rsync's --timeout still catches a stalled one).
+ */
+export async function runRsyncPass(
+  ctx: PassContext,
+  pass: Pass,
+  args: string[],
+  opts: { stdin?: Buffer; long?: boolean; onProgress?: (p: { bytes: number; percent: number }) => void },
+): Promise<Outcome> {
+  if (ctx.signal.aborted) return { ok: false, pass, cls: { verdict: 'retry', reason: 'stopped before the pass started' } };
+  const { tunables } = ctx;
   const result = await ctx.run({
     program: ctx.spec.rsyncPath,
     args,
-    ...(paths ? { stdin: fileList(paths) } : {}),
-    // A full sync of a big tree legitimately takes long; --timeout catches a stalled one.
-    timeoutMs: pass === 'full' ? 0 : tunables.batchTimeoutMs,
+    ...(opts.stdin ? { stdin: opts.stdin } : {}),
+    timeoutMs: opts.long ? 0 : tunables.batchTimeoutMs,
     killGraceMs: tunables.killGraceMs,
     signal: ctx.signal,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -156,11 +192,11 @@ function mergeSorted(a: readonly RelPath[], b: readonly RelPath[]): RelPath[] {
   return b.length === 0 ? [...a] : [...a, ...b].sort(compareBytes);
 }
 
-function zeroStats(): RsyncStats {
+export function zeroStats(): RsyncStats {
   return { filesTransferred: 0, bytesSent: 0, bytesReceived: 0, transferredBytes: 0, deleted: 0 };
 }
 
-function addStats(into: RsyncStats, s: RsyncStats): void {
+export function addStats(into: RsyncStats, s: RsyncStats): void {
   into.filesTransferred += s.filesTransferred;
   into.bytesSent += s.bytesSent;
   into.bytesReceived += s.bytesReceived;

@@ -9,7 +9,7 @@ import { defaults } from '../config/defaults.js';
 import { ChangeSet } from '../pipeline/combine.js';
 import { plan } from '../pipeline/plan.js';
 import { delayFor } from './backoff.js';
-import { runBatchPasses, runFullSync, type Failure, type Outcome, type PassContext } from './batch-run.js';
+import { rsyncPasses, type BatchRunner, type Failure, type Outcome, type PassContext } from './batch-run.js';
 import { renamerFor } from './renamer-for.js';
 import { runOf, type LastError, type ReplicaState, type Run } from './replica-state.js';
 import { formatReport } from './report-format.js';
@@ -27,6 +27,8 @@ export interface ReplicaDeps {
   clock?: Clock;
   /** Default: real rsync processes on `clock`. */
   runRsync?: RunRsync;
+  /** What a batch and a full sync run (default: rsync into the replica's tree). */
+  runner?: BatchRunner;
   /** Default: by target kind (renamer-for.ts); `null`: never rename. */
   renamer?: Renamer | null;
   /** [0,1) for the backoff jitter. */
@@ -76,6 +78,8 @@ export class Replica {
   private readonly counts = { batches: 0, fullSyncs: 0 };
   /** Why the queue holds a full sync (when it does). */
   private fullReason = 'requested';
+  /** The next run may delete more than the safety valve allows (release()). */
+  private massDeleteAllowed = false;
   private idleWaiters: (() => void)[] = [];
   /** Resolves initialSyncSettled(); undefined once it has. */
   private initialDone: (() => void) | undefined;
@@ -124,6 +128,19 @@ export class Replica {
   /** Replaces the queue by one full sync; revives a halted replica. A pending backoff still waits. */
   requestFullSync(reason: string): void {
     this.collapse('requested', reason);
+    if (this.state.kind === 'halted' && this.lifecycle === 'running') {
+      this.outage = undefined;
+      this.setState({ kind: 'idle' });
+    }
+    this.kick();
+  }
+
+  /**
+   * Lets the next run past the safety valve (a mesh peer halted because a batch would delete
+   * much of its tree: the operator checked and says it is meant) and revives a halted replica.
+   */
+  release(): void {
+    this.massDeleteAllowed = true;
     if (this.state.kind === 'halted' && this.lifecycle === 'running') {
       this.outage = undefined;
       this.setState({ kind: 'idle' });
@@ -266,9 +283,11 @@ export class Replica {
         clock: this.clock,
         emit: (r) => this.emit(r),
         signal: run.abort.signal,
+        massDeleteAllowed: this.massDeleteAllowed,
       };
-      const hinted = run.changes.filter((c) => !c.deleted && c.from !== undefined).length;
-      outcome = batch ? await runBatchPasses(ctx, batch, hinted) : await runFullSync(ctx, this.fullReason);
+      const runner = this.deps.runner ?? rsyncPasses;
+      outcome = batch ? await runner.batch(ctx, run.changes, batch) : await runner.full(ctx, this.fullReason);
+      if (outcome.ok) this.massDeleteAllowed = false;
     } catch (e) {
       // Collaborators are not supposed to throw; if one does, treat it as a retryable failure.
       outcome = { ok: false, pass: 'spawn', cls: { verdict: 'retry', reason: errorText(e) } };

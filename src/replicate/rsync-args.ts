@@ -1,6 +1,7 @@
 import type { RelPath } from '../core/path.js';
+import { MESH_DIR } from '../core/mesh-layout.js';
 import { hostForUrl } from '../core/target.js';
-import type { Pass } from './types.js';
+import type { RsyncPass } from './types.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import type { ReplicaTunables } from '../core/tunables.js';
 
@@ -40,7 +41,7 @@ export interface ArgsInput {
 /** The options every list pass needs (documented in the module comment). */
 const LIST = ['--from0', '--files-from=-', '--delete-missing-args', '--force'] as const;
 
-export function rsyncArgs(pass: Pass, input: ArgsInput): string[] {
+export function rsyncArgs(pass: RsyncPass, input: ArgsInput): string[] {
   const { spec, excludes } = input;
   const common = ['-a', ...spec.rsyncOptions, ...fixedOptions(input)];
   const ends = [sourceArg(input.root), destinationArg(spec)];
@@ -55,6 +56,31 @@ export function rsyncArgs(pass: Pass, input: ArgsInput): string[] {
     case 'full':
       return [...common, '--delete', '--force', ...excl, ...(input.progress ? ['--info=progress2'] : []), ...ends];
   }
+}
+
+/**
+ * A mesh peer's data run (mesh/push.ts): the listed paths (or with `full` the whole tree), into
+ * the peer's `.livemirror/stage/<stageId>/`, each compared with the peer's live file first
+ * (`--compare-dest`, relative to the stage directory: three levels up is the tree): identical
+ * files are not staged at all, others travel as a delta against it. Nothing is deleted; a
+ * listed path gone from the source is skipped (its deletion travels in the manifest).
+ */
+export function stageArgs(input: ArgsInput & { stageId: string; full: boolean }): string[] {
+  const { spec } = input;
+  const common = ['-a', ...spec.rsyncOptions, ...fixedOptions(input), '--compare-dest=../../..'];
+  const dest = `${destinationArg(spec)}${MESH_DIR}/stage/${input.stageId}/`;
+  if (input.full) return [...common, `--exclude=/${MESH_DIR}/`, ...input.excludes.map((p) => `--exclude=${p}`), sourceArg(input.root), dest];
+  return [...common, '--from0', '--files-from=-', '--ignore-missing-args', sourceArg(input.root), dest];
+}
+
+/** Sends one local file (a manifest) into the peer's `.livemirror/inbox/` (atomic: rsync renames its temp file). */
+export function deliverArgs(input: ArgsInput & { file: string }): string[] {
+  return ['-a', ...fixedOptions(input), input.file, `${destinationArg(input.spec)}${MESH_DIR}/inbox/`];
+}
+
+/** Fetches the peer's `.livemirror/node.json` (its name and id) into local directory `into`. */
+export function identityArgs(input: ArgsInput & { into: string }): string[] {
+  return [...fixedOptions(input), `${destinationArg(input.spec)}${MESH_DIR}/node.json`, input.into.endsWith('/') ? input.into : `${input.into}/`];
 }
 
 /**

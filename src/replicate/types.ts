@@ -12,7 +12,13 @@ export interface RsyncStats {
 }
 
 /** Which rsync invocation of a batch (see rsync-args.ts). */
-export type Pass = 'tree' | 'files' | 'deletes' | 'full';
+export type Pass = RsyncPass | MeshPass;
+
+/** The runs of a plain replica (rsync-args.ts). */
+export type RsyncPass = 'tree' | 'files' | 'deletes' | 'full';
+
+/** A mesh peer's runs (mesh/push.ts): data staged, manifest delivered, the peer's name read. */
+export type MeshPass = 'stage' | 'manifest' | 'identity';
 
 export type Verdict = 'ok' | 'retry' | 'fatal';
 
