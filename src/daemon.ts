@@ -7,6 +7,8 @@ import type { Change } from './core/change.js';
 import { displayPath } from './core/path.js';
 import type { FsEvent } from './core/event.js';
 import { realClock, type Clock } from './core/clock.js';
+import { errorText } from './core/errors.js';
+import { MeshNode } from './mesh/mesh.js';
 import { Replica } from './replicate/replica.js';
 import type { RunRsync } from './replicate/rsync-run.js';
 import type { Renamer } from './replicate/transport.js';
@@ -41,6 +43,9 @@ export class Daemon {
   private source: EventSource | undefined;
   private settler: Settler | undefined;
   private replicas = new Map<string, Replica>();
+  private mesh: MeshNode | undefined;
+  /** The mesh's local versioning, one settled batch after the other. */
+  private meshChain: Promise<void> = Promise.resolve();
   private statusClose: (() => Promise<void>) | undefined;
   private pump: Promise<void> | undefined;
   private readonly startedAt: number;
@@ -67,15 +72,23 @@ export class Daemon {
   async start(): Promise<void> {
     const c = this.config;
     if (this.deps.statusServer !== false) {
-      const server = await serveStatus(c.statusSocket, () => this.status());
+      const server = await serveStatus(c.statusSocket, { status: () => this.status(), release: (names) => this.release(names) });
       this.statusClose = server.close;
     }
     const t0 = this.clock.now();
+    if (c.mesh) this.mesh = await this.openMesh(c.mesh);
     await this.startWatching();
     const watches = this.source?.stats().watches ?? 0;
     const watchMs = Math.round(this.clock.now() - t0);
     this.log.info({ event: 'watching', watches, ms: watchMs }, `watching ${c.source}: ${watches} directories in ${watchMs} ms`);
+    // A mesh node first records what changed while it was down and applies what peers left in
+    // its inbox; its initial sync then offers its whole index to each peer (never a --delete).
+    const caughtUp = this.mesh ? await this.mesh.catchUp() : [];
     for (const spec of c.replicas) this.addReplica(spec, c.initialSync);
+    if (this.mesh) {
+      await this.mesh.startInbox((changes) => this.sendAll(changes));
+      if (!c.initialSync) this.sendAll(caughtUp);
+    }
     await Promise.all([...this.replicas.values()].map((r) => r.initialSyncSettled()));
     this.readyAt = this.clock.now();
     const ms = Math.round(this.readyAt - t0);
@@ -99,11 +112,21 @@ export class Daemon {
       overflows: s?.overflows ?? 0,
       settling: this.settler?.size ?? 0,
       replicas: [...this.replicas.values()].map((r) => r.status()),
+      ...(this.mesh ? { mesh: this.mesh.status() } : {}),
     };
+  }
+
+  /** Lets the named replicas (all when none are named) past the safety valve once; revives them. */
+  release(names: readonly string[] = []): string[] {
+    const picked = [...this.replicas.values()].filter((r) => names.length === 0 || names.includes(r.spec.name));
+    for (const r of picked) r.release();
+    if (picked.length > 0) this.log.warn({ event: 'released', replicas: picked.map((r) => r.spec.name) }, `safety valve released for ${picked.map((r) => r.spec.name).join(', ')}`);
+    return picked.map((r) => r.spec.name);
   }
 
   /** Resolves when every replica has sent everything it was given (tests, benchmarks). */
   async whenIdle(): Promise<void> {
+    await this.meshChain;
     await Promise.all([...this.replicas.values()].map((r) => r.whenIdle()));
   }
 
@@ -111,6 +134,8 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     await this.stopWatching();
+    await this.meshChain;
+    await this.mesh?.close();
     await Promise.all([...this.replicas.values()].map((r) => r.stop(this.config.stopTimeoutMs)));
     for (const r of this.replicas.values()) {
       const st = r.status();
@@ -143,11 +168,16 @@ export class Daemon {
     }
     for (const spec of next.replicas) if (!this.replicas.has(spec.name)) this.addReplica(spec, true);
     // A reload is how an operator says "fixed it" (a password file's contents, a host key): revive.
-    for (const r of this.replicas.values()) if (r.status().state === 'halted') r.requestFullSync('config reloaded');
+    // (It also lets a replica stopped by the safety valve run once past it.)
+    for (const r of this.replicas.values()) if (r.status().state === 'halted') {
+      r.release();
+      r.requestFullSync('config reloaded');
+    }
     this.log.info({ event: 'reloaded', origin: next.origin, restartedWatch: !sameWatch }, 'configuration reloaded');
   }
 
   private addReplica(spec: Config['replicas'][number], initialSync: boolean): void {
+    const mesh = this.mesh;
     const r = new Replica(spec, this.config.tunables, {
       root: this.config.source,
       excludes: this.config.excludes,
@@ -155,6 +185,8 @@ export class Daemon {
       clock: this.clock,
       ...(this.deps.runRsync ? { runRsync: this.deps.runRsync } : {}),
       ...(this.deps.renamer !== undefined ? { renamer: this.deps.renamer } : {}),
+      // A protected mesh peer renames nothing itself: its own daemon applies what it is sent.
+      ...(mesh ? { runner: mesh.runnerFor(spec), ...(this.config.mesh?.protection ? { renamer: null } : {}) } : {}),
     });
     this.replicas.set(spec.name, r);
     r.start({ initialSync });
@@ -194,7 +226,40 @@ export class Daemon {
   }
 
   private dispatch(changes: Change[]): void {
+    const mesh = this.mesh;
+    if (!mesh) return this.sendAll(changes);
+    // In a mesh only this node's own versions go out (mesh/local.ts); in order, one call at a time.
+    this.meshChain = this.meshChain.then(async () => {
+      try {
+        this.sendAll(await mesh.versions(changes, (later) => this.sendAll(later)));
+      } catch (e) {
+        this.log.error({ event: 'mesh-failed', err: errorText(e) }, `recording local versions failed: ${errorText(e)}; a full sync follows`);
+        for (const r of this.replicas.values()) r.requestFullSync('local versions could not be recorded');
+      }
+    });
+  }
+
+  private sendAll(changes: Change[]): void {
+    if (changes.length === 0) return;
     for (const r of this.replicas.values()) r.enqueue(changes);
+  }
+
+  private async openMesh(m: NonNullable<Config['mesh']>): Promise<MeshNode> {
+    const node = await MeshNode.open({
+      root: this.config.source,
+      nodeName: m.nodeName,
+      protection: m.protection,
+      tombstoneTtlMs: m.tombstoneTtlMs,
+      maxDeleteShare: m.maxDeleteShare,
+      isExcluded: excludeMatcher(this.config.excludes),
+      log: this.log.child({ mesh: m.nodeName }),
+      clock: this.clock,
+    });
+    this.log.info(
+      { event: 'mesh', node: node.identity.name, id: node.identity.id, protection: m.protection },
+      `mesh node ${node.identity.name} (id ${node.identity.id})${m.protection ? '' : ': PROTECTION OFF — echoes and loops are not prevented'}`,
+    );
+    return node;
   }
 
   private trace(batch: readonly FsEvent[]): void {

@@ -5,7 +5,7 @@ import { realClock } from '../core/clock.js';
 import { formatDuration } from '../config/duration.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../config/schema.js';
 import { createLogger } from '../observe/log.js';
-import { fetchStatus, formatStatus } from '../observe/status.js';
+import { fetchStatus, formatStatus, requestRelease } from '../observe/status.js';
 import { parseTarget } from '../core/target.js';
 
 /** Exit codes: 0 ok, 1 runtime failure (or a failed probe), 2 bad usage or config. */
@@ -42,6 +42,9 @@ interface RunFlags {
   logLevel?: string;
   settle?: string;
   stableFor?: string;
+  mesh?: boolean;
+  nodeName?: string;
+  meshProtection?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -77,6 +80,9 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     .option('--status-socket <path>', `where "livemirror status" reaches this daemon (default ${defaultStatusSocket()})`)
     .option('--settle <duration>', `quiet time before a change is sent (default ${formatDuration(defaults.settleMs)})`)
     .option('--stable-for <duration>', `how long a file still being written must be unchanged (default ${formatDuration(defaults.stableForMs)})`)
+    .option('--mesh', 'multi-master: every REPLICA is a peer running livemirror --mesh on the same tree; changes go both ways')
+    .option('--node-name <name>', 'this node\'s name in the mesh (default: the hostname); unique among the peers')
+    .addOption(new Option('--mesh-protection <on|off>', 'off reproduces the sync loops of a naive mesh (no versions, no echo suppression); for testing').choices(['on', 'off']))
     .addOption(new Option('--log-format <format>', `log format (default ${defaults.logFormat}: readable on a TTY, JSON otherwise)`).choices(LOG_FORMATS))
     .addOption(new Option('--log-level <level>', `log level (default ${defaults.logLevel})`).choices(LOG_LEVELS))
     .action(async (source: string | undefined, replicas: string[], flags: RunFlags) => {
@@ -95,6 +101,21 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     .option('--known-hosts-file <file>', 'known_hosts for host:/path replicas')
     .action(async (source: string | undefined, replicas: string[], flags: RunFlags) => {
       code = await checkCommand(source, replicas, { ...flags, exclude: [], rsyncOption: [], initialSync: true }, io);
+    });
+
+  program
+    .command('release')
+    .summary('let replicas halted by the safety valve (a run deleting much of a tree) go on')
+    .description(
+      'A mesh peer halts when one run would delete more than maxDeleteShare of its tree (an emptied or\n' +
+        'unmounted source). Once you have checked that the deletions are meant, this lets the named\n' +
+        'replicas (all when none are named) run once past the valve. A reload (SIGHUP) does the same.',
+    )
+    .argument('[replicas...]', 'replica names, as status shows them')
+    .option('-c, --config <file>', "find the daemon through this config file's statusSocket")
+    .option('--socket <path>', `the daemon's status socket (default ${defaultStatusSocket()})`)
+    .action(async (names: string[], flags: { config?: string; socket?: string }) => {
+      code = await releaseCommand(names, flags, io);
     });
 
   program
@@ -136,7 +157,7 @@ function configFor(source: string | undefined, replicas: string[], f: RunFlags):
   if (source === undefined || replicas.length === 0)
     throw new ConfigError('command line', '', 'nothing to do: give SOURCE and at least one REPLICA, or --config FILE (see livemirror run --help)');
   const extra: Record<string, unknown> = { initialSync: f.initialSync, excludes: f.exclude, rsyncOptions: f.rsyncOption };
-  for (const [k, v] of Object.entries({ statusSocket: f.statusSocket, logFormat: f.logFormat, logLevel: f.logLevel, settle: f.settle, stableFor: f.stableFor }))
+  for (const [k, v] of Object.entries({ statusSocket: f.statusSocket, logFormat: f.logFormat, logLevel: f.logLevel, settle: f.settle, stableFor: f.stableFor, mesh: f.mesh, nodeName: f.nodeName, meshProtection: f.meshProtection }))
     if (v !== undefined) extra[k] = v;
   // Credentials given once on the command line go to the replicas of their kind.
   const replicaObjects = replicas.map((target) => {
@@ -244,6 +265,19 @@ async function statusCommand(flags: { config?: string; socket?: string; json?: b
     const s = await fetchStatus(socket);
     io.out(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s, realClock.now())}\n`);
     return EXIT.ok;
+  } catch (e) {
+    io.err(`livemirror: ${(e as Error).message}\n`);
+    return EXIT.failure;
+  }
+}
+
+async function releaseCommand(names: string[], flags: { config?: string; socket?: string }, io: Io): Promise<number> {
+  const socket = withConfig(io, () => flags.socket ?? (flags.config !== undefined ? loadConfigFile(flags.config).statusSocket : defaultStatusSocket()));
+  if (typeof socket === 'number') return socket;
+  try {
+    const released = await requestRelease(socket, names);
+    io.out(released.length ? `released: ${released.join(', ')}\n` : `no replica named ${names.join(', ')}\n`);
+    return released.length ? EXIT.ok : EXIT.failure;
   } catch (e) {
     io.err(`livemirror: ${(e as Error).message}\n`);
     return EXIT.failure;

@@ -62,6 +62,28 @@ export const defaults = {
    *  re-run at once; past this the replica backs off as after any failure (a writer that never
    *  lets go of those files). Races at new paths are progress and never count. */
   sourceRaceRetries: 5,
+  /** Multi-master mesh (mesh/): the defaults of its config fields, and its internal numbers. */
+  mesh: {
+    /** ms a tombstone (the record of a deletion) is kept: a peer that was away longer than
+     *  this may bring a deleted file back. 30 days covers any outage worth waiting for. */
+    tombstoneTtlMs: 30 * 24 * 3_600_000,
+    /** The safety valve: a run that would delete more than this share of a peer's tree halts
+     *  that peer (an emptied or unmounted source must not wipe the cluster). */
+    maxDeleteShare: 0.5,
+    /** ... but only when it deletes at least this many paths (small trees change by halves). */
+    valveFloor: 50,
+    /** The loop detector: bounces of one path within windowMs past threshold damp that path
+     *  (held before it is sent, doubling per bounce up to maxHoldMs). */
+    loop: { windowMs: 60_000, threshold: 5, maxHoldMs: 60_000 },
+    /** ms during which one node name seen with two ids means two live nodes share the name. */
+    sameNameWindowMs: 10 * 60_000,
+    /** ms between sweeps of expired tombstones and abandoned staged data. */
+    sweepEveryMs: 3_600_000,
+    /** ms after which staged data whose manifest never came (a sender that died) is removed. */
+    orphanStageMs: 3_600_000,
+    /** ms the path and tombstone counts in status may be old (counting walks the database). */
+    countsEveryMs: 10_000,
+  },
   /** The inotify source (watch/inotify.ts). */
   inotify: {
     /** ms; the longest a worker-pool poll(2) blocks before re-checking; close() also wakes it at once. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { SettleRule, ReplicaTunables } from '../core/tunables.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
+import { MESH_DIR } from '../core/mesh-layout.js';
 import { configSchema, defaultReplicaName, type RawConfig } from './schema.js';
 
 /** The daemon's whole configuration, validated and resolved (absolute paths, parsed targets). */
@@ -20,6 +21,17 @@ export interface Config {
   settle: SettleRule;
   tunables: ReplicaTunables;
   stopTimeoutMs: number;
+  /** Present when every replica is a peer of a multi-master mesh (mesh/). */
+  mesh?: MeshConfig;
+}
+
+export interface MeshConfig {
+  /** This node's name in every version vector and conflict copy; unique in the mesh. */
+  nodeName: string;
+  /** false: `meshProtection: off`, the naive mesh that loops (to reproduce one). */
+  protection: boolean;
+  tombstoneTtlMs: number;
+  maxDeleteShare: number;
 }
 
 /** One thing wrong with a config: the field (`replicas[2].target`, '' for the whole) and what was expected. */
@@ -78,7 +90,7 @@ export function configFromArgs(source: string, replicas: Record<string, unknown>
 /** Validates an already parsed config object; relative paths resolve against `baseDir`. */
 export function resolveConfig(raw: unknown, origin: string, baseDir: string): Config {
   const abs = (p: string) => path.resolve(baseDir, expandHome(p));
-  const parsed = configSchema({ abs, sourceDir: checkSource, readableFile: checkReadable, secretFile: checkSecretFile }).safeParse(raw);
+  const parsed = configSchema({ abs, sourceDir: checkSource, readableFile: checkReadable, secretFile: checkSecretFile, hostname: os.hostname() }).safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((issue): ConfigProblem[] =>
       issue.code === 'unrecognized_keys'
@@ -105,7 +117,8 @@ export function resolveConfig(raw: unknown, origin: string, baseDir: string): Co
       renames: r.renames,
       rsyncPath: c.rsyncPath,
     })),
-    excludes: c.excludes,
+    // A mesh node's own directory is never content (core/mesh-layout.ts).
+    excludes: c.mesh ? [...c.excludes, `/${MESH_DIR}/`] : c.excludes,
     initialSync: c.initialSync,
     statusSocket: c.statusSocket === undefined ? defaultStatusSocket() : abs(c.statusSocket),
     logLevel: c.logLevel,
@@ -122,6 +135,9 @@ export function resolveConfig(raw: unknown, origin: string, baseDir: string): Co
       killGraceMs: c.killGrace,
     },
     stopTimeoutMs: c.stopTimeout,
+    ...(c.mesh
+      ? { mesh: { nodeName: c.nodeName ?? '', protection: c.meshProtection === 'on', tombstoneTtlMs: c.tombstoneTtl, maxDeleteShare: c.maxDeleteShare } }
+      : {}),
   };
 }
 

@@ -4,6 +4,9 @@ import { parseTarget, type Target } from '../core/target.js';
 import { defaults } from './defaults.js';
 import { parseDuration } from './duration.js';
 
+/** A mesh node's name (it goes into file names and version vectors). */
+export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
@@ -38,6 +41,8 @@ export interface PathChecks {
   readableFile(abs: string): string | { error: string };
   /** A password file rsync accepts (readable, not accessible by others). */
   secretFile(abs: string): string | { error: string };
+  /** This machine's name: a mesh node's default name. */
+  hostname: string;
 }
 
 /** A string field whose value `check` resolves (or rejects with its message). */
@@ -109,8 +114,29 @@ export function configSchema(fs: PathChecks) {
       connectTimeout: duration('s').default(defaults.connectTimeoutS),
       killGrace: duration('ms').default(defaults.killGraceMs),
       stopTimeout: duration('ms').default(defaults.stopTimeoutMs),
+      mesh: z.boolean().default(false),
+      nodeName: z.string().optional(),
+      meshProtection: z.enum(['on', 'off']).default('on'),
+      tombstoneTtl: duration('ms').default(defaults.mesh.tombstoneTtlMs),
+      maxDeleteShare: z.number().min(0).max(1).default(defaults.mesh.maxDeleteShare),
     })
     .strict()
+    .transform((c, ctx) => {
+      if (!c.mesh) {
+        for (const key of ['nodeName', 'meshProtection'] as const)
+          if (key in c && c[key] !== undefined && !(key === 'meshProtection' && c[key] === 'on'))
+            ctx.addIssue({ code: 'custom', path: [key], message: 'only a mesh node takes this (mesh: true / --mesh)' });
+        return c;
+      }
+      const nodeName = c.nodeName ?? fs.hostname.split('.')[0] ?? '';
+      if (!NODE_NAME.test(nodeName))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodeName'],
+          message: `${c.nodeName === undefined ? `the hostname "${fs.hostname}" is no usable node name` : `"${nodeName}" is no usable node name`}: give 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit (it goes into conflict copies' names)`,
+        });
+      return { ...c, nodeName };
+    })
     .superRefine((c, ctx) => {
       const names = new Set<string>();
       c.replicas.forEach((r, i) => {

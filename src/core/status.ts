@@ -44,6 +44,28 @@ export interface ReplicaStatus {
   batches: number;
 }
 
+/** A mesh node's own figures (mesh/mesh.ts). */
+export interface MeshStatus {
+  node: string;
+  id: string;
+  /** off: the naive mesh (`meshProtection: off`), which loops. */
+  protection: 'on' | 'off';
+  /** Paths with a version, and tombstones of deleted ones (may be a few seconds old). */
+  paths: number;
+  tombstones: number;
+  /** Manifests applied from peers, entries taken from them, conflicts resolved. */
+  manifests: number;
+  taken: number;
+  conflicts: number;
+  /** Manifests refused (a peer with this node's name, two peers with one name). */
+  refused: number;
+  /** Times this node sent a path in the state a peer had just sent it (a sync loop). */
+  bounces: number;
+  /** Paths held back by the loop detector now. */
+  damped: number;
+  lastProblem?: string;
+}
+
 export interface DaemonStatus {
   pid: number;
   source: string;
@@ -56,4 +78,6 @@ export interface DaemonStatus {
   /** Changes seen but not yet settled (still being written, or within the quiet window). */
   settling: number;
   replicas: ReplicaStatus[];
+  /** Present in mesh mode. */
+  mesh?: MeshStatus;
 }

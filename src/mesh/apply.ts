@@ -1,0 +1,336 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Change } from '../core/change.js';
+import type { Clock } from '../core/clock.js';
+import { errorText } from '../core/errors.js';
+import { compareBytes, displayPath, joinBytes, parentOf, type RelPath } from '../core/path.js';
+import { decide, type Decision } from './decide.js';
+import { isGone, readState } from './fs-state.js';
+import type { LocalVersions } from './local.js';
+import type { Manifest, ManifestEntry } from './manifest.js';
+import { conflictName, sameContent, sameState, type PathRecord, type PathState } from './record.js';
+import type { StateDb } from './state-db.js';
+import { mergeVersions } from './version.js';
+
+export interface ApplyOptions {
+  root: string;
+  db: StateDb;
+  local: LocalVersions;
+  node: string;
+  clock: Clock;
+  skip: (path: RelPath, isDir: boolean) => boolean;
+  /** Scratch directory on the same file system as root (hard links of what is replaced). */
+  scratchDir: string;
+}
+
+export interface ApplyResult {
+  /** Entries by what was done with them. */
+  taken: number;
+  ignored: number;
+  kept: number;
+  merged: number;
+  conflicts: number;
+  /** Entries left for a later manifest (their data did not arrive, or the disk refused). */
+  skipped: number;
+  /** New versions made here while applying (undetected local edits, conflict copies, parent
+   *  directories): the node sends them like any local change. */
+  send: Change[];
+  /** The states applied from the peer, for the loop detector. */
+  received: { path: RelPath; state: PathState }[];
+  /** The first few problems, for the log. */
+  problems: string[];
+}
+
+/**
+ * Applies a peer's manifest (manifest.ts) to this node's tree: the receiving side of a
+ * protected mesh. For every entry it first checks the path on disk against its record (a local
+ * edit not yet seen by the pipeline becomes a version of its own, so it cannot be overwritten
+ * unseen), then lets `decide` choose, then makes the tree say so: staged data renamed into
+ * place, directories made, paths deleted, conflict copies kept. It records each result before
+ * it touches the disk, so the events the writes cause match the records and are not taken for
+ * local changes: nothing applied is ever sent on (no echo, no loop).
+ *
+ * What is replaced or deleted is first hard-linked (or moved) to `scratchDir` and checked
+ * again after the write: a local write that slipped in between is kept as a conflict copy.
+ * Directories first (parents before children), then files and links, then deletions
+ * (children before parents); a directory that still holds something is not deleted.
+ */
+export async function applyManifest(m: Manifest, stageDir: string, o: ApplyOptions): Promise<ApplyResult> {
+  const res: ApplyResult = { taken: 0, ignored: 0, kept: 0, merged: 0, conflicts: 0, skipped: 0, send: [], received: [], problems: [] };
+  const ctx = new ApplyRun(m, stageDir, o, res);
+  for (const e of order(m.entries)) {
+    if (o.skip(e.p, e.s?.type === 'dir')) {
+      res.ignored++;
+      continue;
+    }
+    try {
+      await ctx.entry(e);
+    } catch (err) {
+      res.skipped++;
+      if (res.problems.length < 5) res.problems.push(`${displayPath(e.p)}: ${errorText(err)}`);
+    }
+  }
+  return res;
+}
+
+/** Live directories top-down, then files and links, then deletions bottom-up. */
+function order(entries: readonly ManifestEntry[]): ManifestEntry[] {
+  const rank = (e: ManifestEntry) => (e.s?.type === 'dir' ? 0 : e.s ? 1 : 2);
+  return [...entries].sort((a, b) => rank(a) - rank(b) || (rank(a) === 2 ? compareBytes(b.p, a.p) : compareBytes(a.p, b.p)));
+}
+
+class ApplyRun {
+  private scratchSeq = 0;
+
+  constructor(
+    private readonly m: Manifest,
+    private readonly stageDir: string,
+    private readonly o: ApplyOptions,
+    private readonly res: ApplyResult,
+  ) {}
+
+  async entry(e: ManifestEntry): Promise<void> {
+    const { o } = this;
+    const incoming = { vv: e.vv, origin: e.o, ...(e.s ? { state: e.s } : {}) };
+    const local = await this.current(e.p);
+    const d: Decision = decide(e.p, local, incoming);
+    const merged = local ? mergeVersions(local.vv, e.vv) : e.vv;
+    switch (d.kind) {
+      case 'ignore':
+        this.res.ignored++;
+        return;
+      case 'keep':
+        this.record(e.p, { ...(local?.state ? { state: local.state } : {}), vv: merged, origin: local?.origin ?? o.node });
+        this.res.kept++;
+        return;
+      case 'merge': {
+        const adopt = d.adopt === 'incoming' && e.s ? e.s : local?.state;
+        if (adopt && local?.state && adopt.type !== 'symlink' && local.state.type !== 'symlink' && adopt.mode !== local.state.mode) await fsp.chmod(this.abs(e.p), adopt.mode);
+        const origin = d.adopt === 'incoming' ? e.o : (local?.origin ?? e.o);
+        this.record(e.p, { ...(adopt ? { state: adopt } : {}), vv: merged, origin });
+        this.res.merged++;
+        return;
+      }
+      case 'take':
+        if (await this.take(e, local, merged)) this.res.taken++;
+        else this.res.skipped++;
+        return;
+      case 'conflict':
+        if (await this.conflict(e, local as PathRecord, d, merged)) this.res.conflicts++;
+        else this.res.skipped++;
+        return;
+    }
+  }
+
+  /** The record of `p`, after recording what is on disk if it differs (an unseen local edit). */
+  private async current(p: RelPath): Promise<PathRecord | undefined> {
+    const rec = this.o.db.get(p);
+    const disk = await readState(this.o.root, p);
+    if (sameState(rec?.state, disk) || (!rec && !disk)) return rec;
+    const fresh = this.o.db.write((tx) => this.o.local.versionIn(tx, p, disk, rec));
+    this.sendLater(p, disk);
+    return fresh;
+  }
+
+  /** Makes `p` what the entry says. False when its data is not here (left for a later manifest). */
+  private async take(e: ManifestEntry, local: PathRecord | undefined, vv: PathRecord['vv']): Promise<boolean> {
+    const s = e.s;
+    if (!s) return this.remove(e, local, vv);
+    if (s.type === 'dir') {
+      await this.ensureParents(e.p);
+      const disk = local?.state;
+      if (disk && disk.type !== 'dir') await this.displace(e.p, disk);
+      this.record(e.p, { state: s, vv, origin: e.o });
+      await fsp.mkdir(this.abs(e.p)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      await fsp.chmod(this.abs(e.p), s.mode);
+      this.res.received.push({ path: e.p, state: s });
+      return true;
+    }
+    const staged = await this.staged(e);
+    if (!staged) {
+      // Not staged: rsync found the live file identical (--compare-dest), or the data did not arrive.
+      const disk = await readState(this.o.root, e.p);
+      if (!disk || !sameContent(disk, s)) return false;
+      if (disk.type === 'file' && s.type === 'file' && disk.mode !== s.mode) await fsp.chmod(this.abs(e.p), s.mode);
+      this.record(e.p, { state: s, vv, origin: e.o });
+      this.res.received.push({ path: e.p, state: s });
+      return true;
+    }
+    await this.ensureParents(e.p);
+    await this.place(staged.abs, e.p, staged.state, local?.state, { vv, origin: e.o });
+    this.res.received.push({ path: e.p, state: staged.state });
+    return true;
+  }
+
+  private async remove(e: ManifestEntry, local: PathRecord | undefined, vv: PathRecord['vv']): Promise<boolean> {
+    const disk = local?.state;
+    if (disk?.type === 'dir') {
+      try {
+        this.record(e.p, { vv, origin: e.o });
+        await fsp.rmdir(this.abs(e.p));
+      } catch (err) {
+        if (isGone(err)) return true;
+        // Something is still below it (kept edits, files only this node has): it stays.
+        this.record(e.p, { state: disk, vv, origin: local?.origin ?? this.o.node });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      return true;
+    }
+    if (disk) {
+      const moved = await this.moveAside(e.p);
+      this.record(e.p, { vv, origin: e.o });
+      if (moved) await this.checkAside(moved, e.p, disk);
+    } else {
+      this.record(e.p, { vv, origin: e.o });
+    }
+    return true;
+  }
+
+  private async conflict(e: ManifestEntry, local: PathRecord, d: Extract<Decision, { kind: 'conflict' }>, vv: PathRecord['vv']): Promise<boolean> {
+    const mine = local.state as PathState;
+    const theirs = e.s as PathState;
+    if (d.keep === 'local') {
+      // Their version becomes the copy; mine stays.
+      if (theirs.type === 'dir') return false; // winnerOf never lets a directory lose
+      const staged = await this.staged(e);
+      if (!staged) return false;
+      if (!(await readState(this.o.root, d.copy))) {
+        await this.ensureParents(d.copy);
+        await fsp.rename(staged.abs, this.abs(d.copy));
+        this.localVersion(d.copy, staged.state);
+      }
+      this.record(e.p, { state: mine, vv, origin: local.origin });
+      return true;
+    }
+    // Their version stays at the path; mine becomes the copy.
+    const staged = theirs.type === 'dir' ? undefined : await this.staged(e);
+    if (theirs.type !== 'dir' && !staged) return false;
+    await this.displaceTo(e.p, mine, d.copy);
+    if (theirs.type === 'dir') {
+      this.record(e.p, { state: theirs, vv, origin: e.o });
+      await fsp.mkdir(this.abs(e.p));
+      await fsp.chmod(this.abs(e.p), theirs.mode);
+    } else if (staged) {
+      await this.place(staged.abs, e.p, staged.state, undefined, { vv, origin: e.o });
+    }
+    return true;
+  }
+
+  /** Renames a staged entry over `p`, keeping what it replaces until checked. */
+  private async place(stagedAbs: Buffer, p: RelPath, state: PathState, replaced: PathState | undefined, rec: Pick<PathRecord, 'vv' | 'origin'>): Promise<void> {
+    const target = this.abs(p);
+    let kept: Buffer | undefined;
+    if (replaced && replaced.type !== 'dir') {
+      kept = this.scratch();
+      try {
+        await fsp.link(target, kept);
+      } catch (err) {
+        kept = undefined;
+        if (!isGone(err)) throw err;
+      }
+    } else if (replaced?.type === 'dir') {
+      await this.displace(p, replaced);
+    }
+    this.record(p, { state, vv: rec.vv, origin: rec.origin });
+    try {
+      await fsp.rename(stagedAbs, target);
+    } catch (err) {
+      if (kept) await fsp.unlink(kept).catch(() => {});
+      throw err;
+    }
+    if (kept) await this.checkAside(kept, p, replaced as PathState);
+  }
+
+  /**
+   * After replacing or deleting `p`: if what was there (now at `kept`) is no longer the state
+   * that was checked, a local write came in between; it is kept as a conflict copy.
+   */
+  private async checkAside(kept: Buffer, p: RelPath, checked: PathState): Promise<void> {
+    const now = await readState(this.o.scratchDir, path.basename(kept.toString('latin1')));
+    if (now && !sameState(now, checked)) {
+      const copy = conflictName(p, { state: now, origin: this.o.node });
+      await this.ensureParents(copy);
+      await fsp.rename(kept, this.abs(copy));
+      this.localVersion(copy, now);
+      return;
+    }
+    await fsp.unlink(kept).catch(() => {});
+  }
+
+  /** Moves whatever is at `p` out of the way as a conflict copy (a file where a directory must go). */
+  private async displace(p: RelPath, state: PathState): Promise<void> {
+    await this.displaceTo(p, state, conflictName(p, { state, origin: this.o.db.get(p)?.origin ?? this.o.node }));
+  }
+
+  private async displaceTo(p: RelPath, state: PathState, copy: RelPath): Promise<void> {
+    await this.ensureParents(copy);
+    try {
+      await fsp.rename(this.abs(p), this.abs(copy));
+    } catch (err) {
+      if (!isGone(err)) throw err;
+      return;
+    }
+    this.localVersion(copy, (await readState(this.o.root, copy)) ?? state);
+  }
+
+  /** Moves `p` into scratch (for a delete); undefined when it is already gone. */
+  private async moveAside(p: RelPath): Promise<Buffer | undefined> {
+    const kept = this.scratch();
+    try {
+      await fsp.rename(this.abs(p), kept);
+      return kept;
+    } catch (err) {
+      if (isGone(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Makes the missing parents of `p`; each is a new version of this node (sent like a local mkdir). */
+  private async ensureParents(p: RelPath): Promise<void> {
+    const parents: RelPath[] = [];
+    for (let d = parentOf(p); d !== ''; d = parentOf(d)) parents.unshift(d);
+    for (const d of parents) {
+      const s = await readState(this.o.root, d);
+      if (s?.type === 'dir') continue;
+      if (s) await this.displace(d, s);
+      const made = { type: 'dir', mode: 0o755 } as const;
+      this.o.db.write((tx) => this.o.local.versionIn(tx, d, made, this.o.db.get(d)));
+      await fsp.mkdir(this.abs(d)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      this.sendLater(d, made);
+    }
+  }
+
+  /** The staged copy of the entry's data, if it arrived (and is what the entry says it is). */
+  private async staged(e: ManifestEntry): Promise<{ abs: Buffer; state: PathState } | undefined> {
+    const state = await readState(this.stageDir, e.p);
+    if (!state || state.type === 'dir' || !e.s || state.type !== e.s.type) return undefined;
+    return { abs: joinBytes(this.stageDir, e.p), state };
+  }
+
+  private localVersion(p: RelPath, state: PathState): void {
+    this.o.db.write((tx) => this.o.local.versionIn(tx, p, state, this.o.db.get(p)));
+    this.sendLater(p, state);
+  }
+
+  private sendLater(p: RelPath, state: PathState | undefined): void {
+    const now = this.o.clock.now();
+    this.res.send.push({ path: p, recursive: false, isDir: state?.type === 'dir', deleted: !state, first: now, last: now, open: false });
+  }
+
+  private record(p: RelPath, r: Omit<PathRecord, 'at'>): void {
+    const rec: PathRecord = { vv: r.vv, origin: r.origin, at: this.o.clock.now(), ...(r.state ? { state: r.state } : {}) };
+    this.o.db.write((tx) => tx.put(p, rec));
+  }
+
+  private abs(p: RelPath): Buffer {
+    return joinBytes(this.o.root, p);
+  }
+
+  private scratch(): Buffer {
+    return Buffer.from(path.join(this.o.scratchDir, `${this.m.id}.${++this.scratchSeq}`));
+  }
+}
