@@ -3,6 +3,11 @@ import { defineConfig } from 'vitest/config';
 // Two tiers (DESIGN.md, style rule 10): pure unit tests beside the code, and integration tests
 // that run real rsync and real inotify on temp dirs, named *.itest.ts. test/support/ holds the
 // fixtures both share (fake clock, rsync daemon, tree oracle), with tests of their own.
+// Every inotify source holds one libuv pool thread in poll(2) (src/cli/threadpool.ts); the
+// mesh tests run four daemons with two sources each in one process. Test files run in forked
+// processes, which inherit this.
+process.env['UV_THREADPOOL_SIZE'] ??= '16';
+
 export default defineConfig({
   test: {
     projects: [
