@@ -72,11 +72,16 @@ export const defaults = {
     maxDeleteShare: 0.5,
     /** ... but only when it deletes at least this many paths (small trees change by halves). */
     valveFloor: 50,
+    /** ... counted over this many ms of this node's own deletions (settled in one batch or many). */
+    valveWindowMs: 60_000,
     /** The loop detector: bounces of one path within windowMs past threshold damp that path
      *  (held before it is sent, doubling per bounce up to maxHoldMs). */
     loop: { windowMs: 60_000, threshold: 5, maxHoldMs: 60_000 },
     /** ms during which one node name seen with two ids means two live nodes share the name. */
     sameNameWindowMs: 10 * 60_000,
+    /** ms between re-reads of a remote peer's node.json (its name) before a batch; a local
+     *  peer's is re-read before every batch, and every full sync reads it. */
+    identityRecheckMs: 60_000,
     /** ms between sweeps of expired tombstones and abandoned staged data. */
     sweepEveryMs: 3_600_000,
     /** ms after which staged data whose manifest never came (a sender that died) is removed. */

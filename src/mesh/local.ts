@@ -14,6 +14,8 @@ export interface LocalOptions {
   clock: Clock;
   /** Paths that are not content (excludes, `.livemirror/`). */
   skip: (path: RelPath, isDir: boolean) => boolean;
+  /** Told how many deletions each commit recorded (the safety valve counts them). */
+  onDeleted?: (count: number, now: number) => void;
 }
 
 /**
@@ -88,6 +90,7 @@ export class LocalVersions {
         out.push({ path, recursive: false, isDir: (state ?? prev?.state)?.type === 'dir', deleted: !state, first: now, last: now, open: false });
       }
     });
+    this.o.onDeleted?.(out.filter((c) => c.deleted).length, now);
     return out;
   }
 }

@@ -14,6 +14,7 @@ import type { BatchRunner } from '../replicate/batch-run.js';
 import { createInotifySource } from '../watch/inotify.js';
 import type { EventSource } from '../watch/source.js';
 import { applyManifest } from './apply.js';
+import { DeleteWindow } from './delete-window.js';
 import { LocalVersions } from './local.js';
 import { LoopDetector } from './loop-detector.js';
 import { decodeManifest, type Manifest } from './manifest.js';
@@ -47,6 +48,8 @@ export interface MeshOptions {
 export class MeshNode {
   readonly detector: LoopDetector;
   private readonly local: LocalVersions;
+  /** This node's own recent deletions (the safety valve). */
+  private readonly deletes = new DeleteWindow(defaults.mesh.valveWindowMs);
   private serial: Promise<unknown> = Promise.resolve();
   private inbox: EventSource | undefined;
   private inboxPump: Promise<void> | undefined;
@@ -66,7 +69,7 @@ export class MeshNode {
   ) {
     this.seq = db.getMeta<number>('seq') ?? 0;
     this.detector = new LoopDetector(defaults.mesh.loop);
-    this.local = new LocalVersions({ root: o.root, db, node: identity.name, clock: o.clock, skip: this.skip });
+    this.local = new LocalVersions({ root: o.root, db, node: identity.name, clock: o.clock, skip: this.skip, onDeleted: (n, now) => this.deletes.note(n, now) });
   }
 
   static async open(o: MeshOptions): Promise<MeshNode> {
@@ -149,7 +152,9 @@ export class MeshNode {
         clock: this.o.clock,
         scratchDir: path.join(this.o.root, meshRel.scratch),
         protection: this.o.protection,
-        valve: { share: this.o.maxDeleteShare, floor: defaults.mesh.valveFloor },
+        valve: { share: this.o.maxDeleteShare, floor: defaults.mesh.valveFloor, windowMs: defaults.mesh.valveWindowMs },
+        recentDeletes: (since) => this.deletes.count(this.o.clock.now(), since),
+        identityRecheckMs: defaults.mesh.identityRecheckMs,
       },
       spec,
     );

@@ -26,8 +26,13 @@ export interface PushSide {
   scratchDir: string;
   /** false: `meshProtection: off` (plain rsync into the peer's tree; manifests only inform). */
   protection: boolean;
-  /** The safety valve: a run deleting more than `share` of the tree, and at least `floor` paths, halts. */
-  valve: { share: number; floor: number };
+  /** The safety valve: a run that sends deletions while this node deleted more than `share` of
+   *  its tree, and at least `floor` paths, within `windowMs` halts. */
+  valve: { share: number; floor: number; windowMs: number };
+  /** This node's own deletions recorded within the valve's window and not before `since`. */
+  recentDeletes(since: number): number;
+  /** ms between re-reads of a remote peer's identity before a batch (full syncs always read it). */
+  identityRecheckMs: number;
 }
 
 /**
@@ -41,17 +46,28 @@ export interface PushSide {
  * Unprotected (`meshProtection: off`): plain rsync into the peer's tree, as the classic scripts
  * did, plus a manifest that only informs the peer's loop detector.
  *
- * Every full sync first reads the peer's `.livemirror/node.json`: a peer that carries this
+ * Every full sync, every batch to a local peer and a batch to a remote one at most every
+ * `identityRecheckMs` first read the peer's `.livemirror/node.json`: a peer that carries this
  * node's name (with another id) halts the replica — two nodes with one name would corrupt
  * every version vector.
  */
 export class MeshPush implements BatchRunner {
+  /** When the peer's identity was last read (clock ms); -Infinity: never. */
+  private identityAt = -Infinity;
+  /** When a release last let a run past the valve (deletions before it no longer count). */
+  private releasedAt = -Infinity;
+
   constructor(
     private readonly side: PushSide,
     private readonly spec: ReplicaSpec,
   ) {}
 
   async batch(ctx: PassContext, changes: readonly Change[], batch: Batch): Promise<Outcome> {
+    // A peer can be replaced under the same address (a node restarted with another name): a
+    // local peer is re-read before every batch (one small file), a remote one once a while.
+    const due = this.spec.target.kind === 'local' || this.side.clock.now() - this.identityAt >= this.side.identityRecheckMs;
+    const peer = due ? await this.checkIdentity(ctx) : undefined;
+    if (peer) return peer;
     if (!this.side.protection) return this.unprotected(ctx, () => rsyncPasses.batch(ctx, changes, batch), changes.map((c) => c.path));
     return this.push(ctx, 'batch', this.entriesFor(changes));
   }
@@ -89,7 +105,6 @@ export class MeshPush implements BatchRunner {
     }
     const delivered = await this.deliver(ctx, m);
     if (!delivered.ok) return delivered;
-    this.side.db.write((tx) => tx.setMeta(`lastOk:${this.spec.name}`, now));
     return { ok: true, stats, exitCode, renamed: 0, changedUnder, deletionsSkipped: false };
   }
 
@@ -122,25 +137,28 @@ export class MeshPush implements BatchRunner {
   }
 
   /**
-   * The safety valve: a run that would delete more than `share` of the tree (and at least
-   * `floor` paths) — an emptied or unmounted source — halts this peer instead of wiping it.
-   * Deletions count when they were recorded after this peer's last successful run.
+   * The safety valve: a run that sends deletions while this node has deleted more than `share`
+   * of its tree (and at least `floor` paths) within the window — an emptied or unmounted source,
+   * whether its deletions settle in one batch or in ten — halts this peer instead of wiping it.
+   * A release lets one run go and forgets the deletions counted so far.
    */
   private valve(ctx: PassContext, entries: readonly ManifestEntry[]): Outcome | undefined {
-    if (ctx.massDeleteAllowed) return undefined;
-    const since = this.side.db.getMeta<number>(`lastOk:${this.spec.name}`) ?? 0;
-    let deletes = 0;
-    for (const e of entries) if (!e.s && (this.side.db.get(e.p)?.at ?? 0) > since) deletes++;
-    if (deletes < this.side.valve.floor) return undefined;
+    if (ctx.massDeleteAllowed) {
+      this.releasedAt = this.side.clock.now();
+      return undefined;
+    }
+    if (!entries.some((e) => !e.s)) return undefined;
+    const deleted = this.side.recentDeletes(this.releasedAt);
+    if (deleted < this.side.valve.floor) return undefined;
     const { live } = this.side.db.counts();
-    const share = deletes / (live + deletes);
+    const share = deleted / (live + deleted);
     if (share <= this.side.valve.share) return undefined;
     return {
       ok: false,
       pass: 'stage',
       cls: {
         verdict: 'fatal',
-        reason: `safety valve: this would delete ${deletes} of ${live + deletes} paths (${Math.round(share * 100)}%, more than maxDeleteShare ${this.side.valve.share}) on ${this.spec.name}; is the source emptied or unmounted? If the deletions are meant: livemirror release ${this.spec.name} (or reload)`,
+        reason: `safety valve: ${deleted} of ${live + deleted} paths (${Math.round(share * 100)}%, more than maxDeleteShare ${this.side.valve.share}) were deleted here within ${Math.round(this.side.valve.windowMs / 1000)} s; not sent to ${this.spec.name}. Is the source emptied or unmounted? If the deletions are meant: livemirror release ${this.spec.name} (or reload)`,
       },
     };
   }
@@ -199,6 +217,7 @@ export class MeshPush implements BatchRunner {
     } catch {
       return { ok: false, pass: 'identity', cls: { verdict: 'retry', reason: `${meshRel.nodeFile} of ${this.spec.name} is not JSON` } };
     }
+    this.identityAt = this.side.clock.now();
     const me = this.side.identity;
     if (peer.name === me.name && peer.id !== me.id)
       return {
