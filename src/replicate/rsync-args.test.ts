@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { destinationArg, fileList, listOnlyArgs, quoteRshArg, rsyncArgs, sourceArg, sshCommand, type ArgsInput } from './rsync-args.js';
+import { deliverArgs, destinationArg, fileList, listOnlyArgs, stageArgs, quoteRshArg, rsyncArgs, sourceArg, sshCommand, type ArgsInput } from './rsync-args.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import type { Target } from '../core/target.js';
 
@@ -165,4 +165,21 @@ describe('fileList', () => {
     expect(fileList(paths)).toEqual(Buffer.from([...Buffer.from('./a'), 0, ...Buffer.from('./dir/\n-x'), 0, 0x2e, 0x2f, 0xff, 0xfe, 0, ...Buffer.from('./--delete'), 0, 0x2e, 0]));
   });
   it('is empty for no paths', () => expect(fileList([]).length).toBe(0));
+});
+
+describe('mesh peer arguments', () => {
+  const COMMON = ['-a', '-s', '--timeout=60', '--modify-window=-1', '--stats', '--omit-dir-times', '--compare-dest=../../..'];
+  it('stages a batch from a NUL list into the peer\'s stage directory, comparing against its live tree', () => {
+    expect(stageArgs({ ...input(local), stageId: 'n1-7', full: false })).toEqual([...COMMON, '--from0', '--files-from=-', '--ignore-missing-args', '/srv/src/', '/mnt/replica/.livemirror/stage/n1-7/']);
+  });
+  it('stages a full sync of the tree without the mesh directory and with the excludes, never deleting', () => {
+    const args = stageArgs({ ...input(ssh), stageId: 'n1-8', full: true });
+    expect(args).toContain('--exclude=/.livemirror/');
+    expect(args).toContain('--exclude=/cache/');
+    expect(args.some((a) => a.startsWith('--delete'))).toBe(false);
+    expect(args.at(-1)).toBe('deploy@web1:/srv/www/.livemirror/stage/n1-8/');
+  });
+  it('delivers a manifest into the inbox', () => {
+    expect(deliverArgs({ ...input(daemon), file: '/var/tmp/m.json' }).slice(-2)).toEqual(['/var/tmp/m.json', 'rsync://sync@web2:8873/www/site/.livemirror/inbox/']);
+  });
 });

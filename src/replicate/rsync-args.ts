@@ -67,7 +67,9 @@ export function rsyncArgs(pass: RsyncPass, input: ArgsInput): string[] {
  */
 export function stageArgs(input: ArgsInput & { stageId: string; full: boolean }): string[] {
   const { spec } = input;
-  const common = ['-a', ...spec.rsyncOptions, ...fixedOptions(input), '--compare-dest=../../..'];
+  // --omit-dir-times: the stage directory keeps the time it was made, not the source root's
+  // (which may be months old), so the receiver's sweep of abandoned stages never takes one in use.
+  const common = ['-a', ...spec.rsyncOptions, ...fixedOptions(input), '--omit-dir-times', '--compare-dest=../../..'];
   const dest = `${destinationArg(spec)}${MESH_DIR}/stage/${input.stageId}/`;
   if (input.full) return [...common, `--exclude=/${MESH_DIR}/`, ...input.excludes.map((p) => `--exclude=${p}`), sourceArg(input.root), dest];
   return [...common, '--from0', '--files-from=-', '--ignore-missing-args', sourceArg(input.root), dest];
