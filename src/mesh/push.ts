@@ -86,7 +86,11 @@ export class MeshPush implements BatchRunner {
     const valve = this.valve(ctx, entries);
     if (valve) return valve;
     const now = this.side.clock.now();
-    for (const e of entries) this.side.detector.noteSending(e.p, e.s, now);
+    // A bounce is passing on a version another node made. A full sync offers the whole index,
+    // received versions included, and a version this node made itself (a conflict copy two nodes
+    // made alike at once) may equal one it received: neither is a bounce.
+    const me = this.side.identity.name;
+    if (kind === 'batch') for (const e of entries) if (e.o !== me) this.side.detector.noteSending(e.p, e.s, now);
     const seq = this.side.nextSeq();
     const m: Manifest = { v: 1, id: manifestId(this.side.identity, seq), from: this.side.identity, seq, kind, at: now, entries };
     const input = this.argsInput(ctx);
