@@ -7,7 +7,7 @@ import type { Arg } from './shell-quote.js';
  * built-ins only) exporting `main(request)`, which returns (or resolves) its JSON-able answer;
  * nothing runs on import, so this machine can import them too (local-tree.ts imports digest).
  */
-export type RemoteScript = 'digest' | 'churn' | 'upload' | 'first-seen' | 'markers' | 'make-tree' | 'deep-write';
+export type RemoteScript = 'digest' | 'churn' | 'upload' | 'first-seen' | 'markers' | 'make-tree' | 'deep-write' | 'race';
 
 /** What runs a command on a node (NodeSession does). */
 export interface RemoteRunner {

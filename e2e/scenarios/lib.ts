@@ -146,10 +146,11 @@ export class Scenario {
   }
 
   /** Oracle: every named node's data tree identical, within the deadline; explains with logs. */
-  converged(names: string[], deadlineMs: number): Promise<Converged> {
+  converged(names: string[], deadlineMs: number, opts: { exclude?: readonly RegExp[] } = {}): Promise<Converged> {
     return waiting(`converged on ${names.join(', ')}?`, () =>
       awaitConverged(this.nodes(...names), {
         deadlineMs,
+        ...opts,
         explain: async (n) => {
           const d = this.daemons.get(n.name);
           return d ? `daemon log:\n${await d.logTail(25)}` : '(no daemon on this node)';
