@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { ScenarioResult } from './scenarios/lib.js';
 
-export const allScenarios = ['master-slave', 'farm-1to4', 'mesh-4way', 'large-dir', 'faults'] as const;
+export const allScenarios = ['master-slave', 'farm-1to4', 'mesh-4way', 'mesh-loop', 'large-dir', 'faults'] as const;
 
 const here = import.meta.dirname;
 const resultsDir = path.join(here, 'results');
