@@ -6,12 +6,18 @@
  *  latency  one small write → present on all 4 local replicas (default settings), 20 runs
  *  burst    10,000 files in 1,000 dirs → converged on 4 replicas, vs plain `rsync -a` ×4
  *  bigtree  a tree of 100,000 directories: time until `ready` and the daemon's RSS
+ *  meshdb   a mesh node's state database for 100,000 paths: size on disk, time to record them
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { fetchStatus } from '../src/observe/status.js';
+import { defaults } from '../src/config/defaults.js';
+import { realClock } from '../src/core/clock.js';
+import { meshRel } from '../src/core/mesh-layout.js';
+import { MeshNode } from '../src/mesh/mesh.js';
+import { createLogger } from '../src/observe/log.js';
 import { awaitDirsConverged as awaitConverged } from '../e2e/harness/local-tree.js';
 import { waitUntil as waitFor } from '../e2e/harness/poll.js';
 
@@ -134,6 +140,24 @@ async function bigtree(): Promise<void> {
   console.log(`bigtree: ${s.watches} directories watched; ready after ${ms(readyMs)} (process start included, no initial sync); RSS ${(rssKb / 1024).toFixed(0)} MiB`);
 }
 
+async function meshdb(): Promise<void> {
+  const t = tree(0);
+  // 100 directories of 1,000 files each, names like the churn's (f + base36).
+  for (let i = 0; i < 100; i++) {
+    mkdirSync(path.join(t.source, `d${i}`));
+    for (let j = 0; j < 1000; j++) writeFileSync(path.join(t.source, `d${i}`, `f${(i * 1000 + j).toString(36)}.txt`), 'x');
+  }
+  const node = await MeshNode.open({ root: t.source, nodeName: 'bench', protection: true, tombstoneTtlMs: defaults.mesh.tombstoneTtlMs, maxDeleteShare: 1, isExcluded: () => false, log: createLogger({ level: 'error', format: 'json' }), clock: realClock });
+  const t0 = performance.now();
+  const recorded = (await node.catchUp()).length;
+  const recordMs = performance.now() - t0;
+  await node.close();
+  const stateDir = path.join(t.source, meshRel.state);
+  const du = (await execa('du', ['-sk', stateDir])).stdout.split('\t')[0];
+  t.cleanup();
+  console.log(`meshdb: ${recorded} paths recorded by a catch-up scan in ${ms(recordMs)}; state database ${(Number(du) / 1024).toFixed(1)} MiB on disk (du) per 100,000 paths`);
+}
+
 const which = process.argv[2];
-const all: Record<string, () => Promise<void>> = { latency, burst, bigtree };
+const all: Record<string, () => Promise<void>> = { latency, burst, bigtree, meshdb };
 for (const [name, fn] of Object.entries(all)) if (!which || which === name) await fn();
