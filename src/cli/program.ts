@@ -105,11 +105,11 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
 
   program
     .command('release')
-    .summary('let replicas halted by the safety valve (a run deleting much of a tree) go on')
+    .summary('let mesh peers halted by the safety valve (much of the tree deleted at once) go on')
     .description(
-      'A mesh peer halts when one run would delete more than maxDeleteShare of its tree (an emptied or\n' +
-        'unmounted source). Once you have checked that the deletions are meant, this lets the named\n' +
-        'replicas (all when none are named) run once past the valve. A reload (SIGHUP) does the same.',
+      'A mesh node halts its peers when it has deleted more than maxDeleteShare of its tree within a ' +
+        'minute (an emptied or unmounted source). Once you have checked that the deletions are meant, ' +
+        'this lets the named peers (all when none are named) go on. A reload (SIGHUP) does the same.',
     )
     .argument('[replicas...]', 'replica names, as status shows them')
     .option('-c, --config <file>', "find the daemon through this config file's statusSocket")
