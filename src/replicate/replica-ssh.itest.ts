@@ -1,12 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canConnect, freePort } from '../../test/support/rsyncd.js';
-import { digestTree, diffTrees, waitFor } from '../../test/support/tree.js';
+import { TestSshd } from '../../test/support/sshd.js';
+import { digestTree, diffTrees } from '../../test/support/tree.js';
 import { probeReplica } from './probe.js';
 import { Replica } from './replica.js';
 import { abs, write, tree, del, testTunables } from '../../test/support/changes.js';
@@ -21,10 +19,8 @@ const tunables = testTunables();
 let dir: string;
 let src: string;
 let dst: string;
-let port: number;
-let sshd: ResultPromise | undefined;
+let sshd: TestSshd | undefined;
 let spec: ReplicaSpec;
-let wrongKnownHosts: string;
 let replica: Replica | undefined;
 let mismatched: Replica | undefined;
 const renamers: Renamer[] = [];
@@ -32,20 +28,6 @@ const reports: BatchReport[] = [];
 const PWNED = '/tmp/pwned';
 const pwnedBefore = existsSync(PWNED);
 
-
-function keygen(file: string): string {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', file]);
-  return readFileSync(`${file}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-}
-
-/** The sshd session processes (children of the listener), to cut live connections by pid. */
-function sessionPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 async function converged(r: Replica): Promise<void> {
   await r.whenIdle();
@@ -59,53 +41,16 @@ beforeAll(async () => {
   dst = path.join(dir, 'dst');
   mkdirSync(src);
   mkdirSync(dst);
-  const keys = path.join(dir, 'keys');
-  mkdirSync(keys, { mode: 0o700 });
-  const hostPub = keygen(path.join(keys, 'host_key'));
-  const clientPub = keygen(path.join(keys, 'client_key'));
-  const otherPub = keygen(path.join(keys, 'other_key'));
-  writeFileSync(path.join(keys, 'authorized_keys'), `${clientPub}\n`, { mode: 0o600 });
-  port = await freePort();
-  // Hashed entry, as `ssh-keygen -H` writes them (HashKnownHosts yes), plus a plain one for another host.
-  writeFileSync(path.join(keys, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
-  execFileSync('ssh-keygen', ['-q', '-H', '-f', path.join(keys, 'known_hosts')], { stdio: 'ignore' });
-  writeFileSync(path.join(keys, 'known_hosts'), `other.example ${otherPub}\n`, { flag: 'a' });
-  wrongKnownHosts = path.join(keys, 'known_hosts.wrong');
-  writeFileSync(wrongKnownHosts, `[127.0.0.1]:${port} ${otherPub}\n`);
-  const conf = path.join(dir, 'sshd_config');
-  writeFileSync(
-    conf,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${path.join(keys, 'host_key')}`,
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${path.join(keys, 'authorized_keys')}`,
-      'StrictModes no',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'PermitRootLogin prohibit-password',
-      'Subsystem sftp internal-sftp',
-      'LogLevel INFO',
-      '',
-    ].join('\n'),
-  );
-  // sshd's compiled-in privilege separation directory (what the openssh-server service creates at
-  // boot). Created when missing and left in place: another sshd started meanwhile may need it.
-  if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
-  const p = execa('/usr/sbin/sshd', ['-D', '-f', conf, '-E', path.join(dir, 'sshd.log')], { reject: false, stdin: 'ignore' });
-  sshd = p;
-  await waitFor(async () => p.exitCode === null && (await canConnect(port)), `sshd on 127.0.0.1:${port}`, 5000);
+  sshd = await TestSshd.start(dir);
   const t = parseTarget(`root@127.0.0.1:${dst}`);
   if ('error' in t) throw new Error(t.error);
   spec = {
     name: 'ssh',
     target: t,
     targetText: `root@127.0.0.1:${dst}`,
-    sshPort: port,
-    identityFile: path.join(keys, 'client_key'),
-    knownHostsFile: path.join(keys, 'known_hosts'),
+    sshPort: sshd.port,
+    identityFile: sshd.identityFile,
+    knownHostsFile: sshd.knownHostsFile,
     rsyncOptions: [],
     renames: true,
     rsyncPath: 'rsync',
@@ -116,21 +61,7 @@ afterAll(async () => {
   await replica?.stop(1000);
   await mismatched?.stop(1000);
   for (const r of renamers) await r.close();
-  if (sshd?.pid !== undefined) {
-    for (const pid of sessionPids(sshd.pid)) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // gone
-      }
-    }
-    try {
-      process.kill(sshd.pid, 'SIGTERM');
-    } catch {
-      // gone
-    }
-    await sshd;
-  }
+  await sshd?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -198,12 +129,12 @@ describe('an ssh replica (rsync over ssh to a test sshd, sftp renames)', () => {
     const renamer = sshRenamer(spec, tunables);
     renamers.push(renamer);
     writeFileSync(path.join(dst, 'r0'), 'r');
-    const logBefore = readFileSync(path.join(dir, 'sshd.log'), 'utf8').split('Accepted publickey').length;
+    const logBefore = (sshd as TestSshd).logins();
     expect(await renamer.rename({ from: 'r0', to: 'r1', isDir: false })).toEqual({ ok: true });
     expect(await renamer.rename({ from: 'r1', to: 'p/q/r2', isDir: false })).toEqual({ ok: true });
     expect(await renamer.rename({ from: 'p/q/r2', to: 'r3', isDir: false })).toEqual({ ok: true });
     expect(readFileSync(path.join(dst, 'r3'), 'utf8')).toBe('r');
-    const logAfter = readFileSync(path.join(dir, 'sshd.log'), 'utf8').split('Accepted publickey').length;
+    const logAfter = (sshd as TestSshd).logins();
     expect(logAfter - logBefore).toBe(1);
 
     // Different types are never replaced; non-UTF-8 names are refused (rsync sends them).
@@ -212,16 +143,17 @@ describe('an ssh replica (rsync over ssh to a test sshd, sftp renames)', () => {
     expect(await renamer.rename({ from: 'r3', to: '\xff', isDir: false })).toMatchObject({ ok: false });
     expect(await renamer.rename({ from: 'missing', to: 'x', isDir: false })).toMatchObject({ ok: false });
 
-    for (const pid of sessionPids(sshd!.pid!)) process.kill(pid, 'SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The kept connection dies; the next rename, at once, finds out and goes on a fresh one.
+    for (const pid of (sshd as TestSshd).sessionPids()) process.kill(pid, 'SIGTERM');
     expect(await renamer.rename({ from: 'r3', to: 'r4', isDir: false })).toEqual({ ok: true });
-    rmSync(path.join(dst, 'r4'));
+    expect(await renamer.rename({ from: 'r4', to: 'r5', isDir: false })).toEqual({ ok: true });
+    rmSync(path.join(dst, 'r5'));
     rmSync(path.join(dst, 'adir'), { recursive: true });
     rmSync(path.join(dst, 'p'), { recursive: true });
   });
 
   it('a host key mismatch refuses the sftp rename and the rsync (halted, clear error)', async () => {
-    const wrong = { ...spec, knownHostsFile: wrongKnownHosts };
+    const wrong = { ...spec, knownHostsFile: (sshd as TestSshd).wrongKnownHosts };
     const renamer = sshRenamer(wrong, tunables);
     renamers.push(renamer);
     writeFileSync(path.join(dst, 'k0'), 'k');
