@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon } from '../../test/support/daemon.js';
+import { TestSshd } from '../../test/support/sshd.js';
 import { diffTrees, digestTree, waitFor } from '../../test/support/tree.js';
 import type { Daemon } from '../daemon.js';
 
@@ -238,5 +239,55 @@ describe('mesh: safety valve and names', () => {
     await waitFor(() => (n2.status().mesh?.refused ?? 0) > 0, "n2 refuses the impostor's manifest", 15_000);
     expect(n2.status().mesh?.lastProblem).toMatch(/two peers call themselves "n1"/);
     expect(files(c, 'n2')).not.toContain('from-impostor.txt');
+  });
+});
+
+describe('mesh: two nodes over ssh (a test sshd on loopback)', () => {
+  let dir: string;
+  let sshd: TestSshd;
+  const daemons: Daemon[] = [];
+  const tree = (n: string) => path.join(dir, n);
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lm-mesh-ssh-'));
+    sshd = await TestSshd.start(dir);
+    for (const n of ['a', 'b']) mkdirSync(tree(n));
+    writeFileSync(path.join(tree('a'), 'before.txt'), 'on a before the start\n');
+    for (const [n, peer] of [['a', 'b'], ['b', 'a']] as const) {
+      const logDir = path.join(dir, `${n}-run`);
+      mkdirSync(logDir);
+      const replica = { target: `root@127.0.0.1:${tree(peer)}`, name: peer, sshPort: sshd.port, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile };
+      daemons.push((await startDaemon({ source: tree(n), replicas: [replica], mesh: true, nodeName: n }, logDir)).daemon);
+    }
+  });
+  afterAll(async () => {
+    for (const d of daemons) await d.stop();
+    await sshd?.stop();
+    if (dir && !process.env.LM_KEEP) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const same = () => {
+    const strip = (d: Map<string, string>) => new Map([...d].filter(([k]) => k !== '.livemirror' && !k.startsWith('.livemirror/')));
+    return diffTrees(strip(digestTree(tree('a'))), strip(digestTree(tree('b'))), 5);
+  };
+  const converged = () => waitFor(() => same().length === 0, 'a and b identical', 20_000, 50).catch(() => expect(same()).toEqual([]));
+
+  it('staged data, manifests and the identity check all travel over ssh: both ways, no echo, a delete stays deleted', async () => {
+    const [a, b] = daemons as [Daemon, Daemon];
+    await converged();
+    expect(readFileSync(path.join(tree('b'), 'before.txt'), 'utf8')).toBe('on a before the start\n');
+    const bBefore = batchesSent(b);
+    mkdirSync(path.join(tree('a'), 'dir'));
+    writeFileSync(path.join(tree('a'), 'dir/from-a.txt'), 'from a\n');
+    await converged();
+    await Promise.all(daemons.map((d) => d.whenIdle()));
+    expect(batchesSent(b) - bBefore).toBe(0);
+    const aBefore = batchesSent(a);
+    writeFileSync(path.join(tree('b'), 'from-b.txt'), 'from b\n');
+    unlinkSync(path.join(tree('b'), 'before.txt'));
+    await converged();
+    await Promise.all(daemons.map((d) => d.whenIdle()));
+    expect(batchesSent(a) - aBefore).toBe(0);
+    expect(readdirSync(tree('a')).sort()).toEqual(['.livemirror', 'dir', 'from-b.txt']);
+    for (const d of daemons) expect(d.status().mesh).toMatchObject({ bounces: 0, conflicts: 0, refused: 0 });
   });
 });
