@@ -1,12 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, configFromArgs, defaultStatusSocket, loadConfigFile, type Config } from '../config/load.js';
-import { defaults } from '../config/defaults.js';
+import type { Config } from '../config/load.js';
+import { ConfigError, defaultStatusSocket } from '../config/errors.js';
+import { defaults, LOG_FORMATS, LOG_LEVELS } from '../config/defaults.js';
 import { realClock } from '../core/clock.js';
 import { formatDuration } from '../config/duration.js';
-import { LOG_FORMATS, LOG_LEVELS } from '../config/schema.js';
-import { createLogger } from '../observe/log.js';
-import { fetchStatus, formatStatus, requestRelease } from '../observe/status.js';
 import { parseTarget } from '../core/target.js';
+
+// The config schema (zod, YAML), the logger and the daemon are loaded by the commands that use
+// them: `livemirror status` must not pay for them (README: status answers in well under 0.1 s).
+const configLoader = () => import('../config/load.js');
+const statusClient = () => import('../observe/status.js');
 
 /** Exit codes: 0 ok, 1 runtime failure (or a failed probe), 2 bad usage or config. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -149,7 +152,8 @@ export interface Io {
 const defaultIo: Io = { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) };
 
 /** Builds the Config from --config or the quick form; ConfigError on anything wrong. */
-function configFor(source: string | undefined, replicas: string[], f: RunFlags): Config {
+async function configFor(source: string | undefined, replicas: string[], f: RunFlags): Promise<Config> {
+  const { configFromArgs, loadConfigFile } = await configLoader();
   if (f.config !== undefined) {
     if (source !== undefined) throw new ConfigError('command line', '', 'give either --config FILE or SOURCE REPLICA..., not both');
     return loadConfigFile(f.config);
@@ -173,9 +177,9 @@ function configFor(source: string | undefined, replicas: string[], f: RunFlags):
   return configFromArgs(source, replicaObjects, extra);
 }
 
-function withConfig<T>(io: Io, fn: () => T): T | number {
+async function withConfig<T>(io: Io, fn: () => T | Promise<T>): Promise<T | number> {
   try {
-    return fn();
+    return await fn();
   } catch (e) {
     if (e instanceof ConfigError) {
       for (const line of e.message.split('\n')) io.err(`livemirror: ${line}\n`);
@@ -186,13 +190,15 @@ function withConfig<T>(io: Io, fn: () => T): T | number {
 }
 
 async function runCommand(source: string | undefined, replicas: string[], flags: RunFlags, io: Io): Promise<number> {
-  const cfg = withConfig(io, () => configFor(source, replicas, flags));
+  const cfg = await withConfig(io, () => configFor(source, replicas, flags));
   if (typeof cfg === 'number') return cfg;
   const config: Config = {
     ...cfg,
     ...(flags.config !== undefined && !flags.initialSync ? { initialSync: false } : {}),
     ...(flags.config !== undefined && flags.statusSocket ? { statusSocket: flags.statusSocket } : {}),
   };
+  const { createLogger } = await import('../observe/log.js');
+  const { loadConfigFile } = await configLoader();
   const log = createLogger({ level: (flags.logLevel as Config['logLevel']) ?? config.logLevel, format: (flags.logFormat as Config['logFormat']) ?? config.logFormat });
   // Loaded here, not at the top: `livemirror status` must not pay for the whole daemon.
   const { Daemon } = await import('../daemon.js');
@@ -242,7 +248,7 @@ async function runCommand(source: string | undefined, replicas: string[], flags:
 }
 
 async function checkCommand(source: string | undefined, replicas: string[], flags: RunFlags, io: Io): Promise<number> {
-  const config = withConfig(io, () => configFor(source, replicas, flags));
+  const config = await withConfig(io, () => configFor(source, replicas, flags));
   if (typeof config === 'number') return config;
   io.out(`config ${config.origin}: valid; source ${config.source}\n`);
   const { probeReplica } = await import('../replicate/probe.js');
@@ -259,9 +265,10 @@ async function checkCommand(source: string | undefined, replicas: string[], flag
 }
 
 async function statusCommand(flags: { config?: string; socket?: string; json?: boolean }, io: Io): Promise<number> {
-  const socket = withConfig(io, () => flags.socket ?? (flags.config !== undefined ? loadConfigFile(flags.config).statusSocket : defaultStatusSocket()));
+  const socket = await withConfig(io, () => socketFor(flags));
   if (typeof socket === 'number') return socket;
   try {
+    const { fetchStatus, formatStatus } = await statusClient();
     const s = await fetchStatus(socket);
     io.out(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s, realClock.now())}\n`);
     return EXIT.ok;
@@ -272,9 +279,10 @@ async function statusCommand(flags: { config?: string; socket?: string; json?: b
 }
 
 async function releaseCommand(names: string[], flags: { config?: string; socket?: string }, io: Io): Promise<number> {
-  const socket = withConfig(io, () => flags.socket ?? (flags.config !== undefined ? loadConfigFile(flags.config).statusSocket : defaultStatusSocket()));
+  const socket = await withConfig(io, () => socketFor(flags));
   if (typeof socket === 'number') return socket;
   try {
+    const { requestRelease } = await statusClient();
     const released = await requestRelease(socket, names);
     io.out(released.length ? `released: ${released.join(', ')}\n` : `no replica named ${names.join(', ')}\n`);
     return released.length ? EXIT.ok : EXIT.failure;
@@ -282,4 +290,11 @@ async function releaseCommand(names: string[], flags: { config?: string; socket?
     io.err(`livemirror: ${(e as Error).message}\n`);
     return EXIT.failure;
   }
+}
+
+/** The daemon's status socket: --socket, else the config file's, else the default. */
+async function socketFor(flags: { config?: string; socket?: string }): Promise<string> {
+  if (flags.socket !== undefined) return flags.socket;
+  if (flags.config === undefined) return defaultStatusSocket();
+  return (await configLoader()).loadConfigFile(flags.config).statusSocket;
 }

@@ -108,3 +108,7 @@ export const defaults = {
 } as const;
 
 export type Defaults = typeof defaults;
+
+/** The log levels and formats the config and the CLI accept. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;

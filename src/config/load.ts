@@ -6,6 +6,9 @@ import type { SettleRule, ReplicaTunables } from '../core/tunables.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import { MESH_DIR } from '../core/mesh-layout.js';
 import { configSchema, defaultReplicaName, type RawConfig } from './schema.js';
+import { ConfigError, defaultStatusSocket, type ConfigProblem } from './errors.js';
+
+export { ConfigError, defaultStatusSocket, type ConfigProblem } from './errors.js';
 
 /** The daemon's whole configuration, validated and resolved (absolute paths, parsed targets). */
 export interface Config {
@@ -32,39 +35,6 @@ export interface MeshConfig {
   protection: boolean;
   tombstoneTtlMs: number;
   maxDeleteShare: number;
-}
-
-/** One thing wrong with a config: the field (`replicas[2].target`, '' for the whole) and what was expected. */
-export interface ConfigProblem {
-  field: string;
-  detail: string;
-}
-
-/**
- * A config that cannot be used. Its message has one line per problem, each naming the origin
- * (file or "command line"), the field and what was expected; `field`/`detail` are the first.
- */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly problems: readonly ConfigProblem[];
-  constructor(
-    readonly origin: string,
-    field: string,
-    detail: string,
-    more: readonly ConfigProblem[] = [],
-  ) {
-    const problems = [{ field, detail }, ...more];
-    super(problems.map((p) => `${origin}: ${p.field ? `${p.field}: ` : ''}${p.detail}`).join('\n'));
-    this.problems = problems;
-  }
-
-  get field(): string {
-    return this.problems[0]?.field ?? '';
-  }
-
-  get detail(): string {
-    return this.problems[0]?.detail ?? '';
-  }
 }
 
 /** Reads, parses and validates a YAML config file. Throws ConfigError. */
@@ -141,12 +111,6 @@ export function resolveConfig(raw: unknown, origin: string, baseDir: string): Co
   };
 }
 
-/** Where `livemirror status` finds a daemon when no socket is named. */
-export function defaultStatusSocket(): string {
-  if (process.getuid?.() === 0) return '/run/livemirror.sock';
-  const dir = process.env['XDG_RUNTIME_DIR'] ?? os.tmpdir();
-  return path.join(dir, `livemirror-${process.getuid?.() ?? 'user'}.sock`);
-}
 
 /** `replicas[2].target` from zod's path array. */
 export function fieldName(p: readonly PropertyKey[]): string {

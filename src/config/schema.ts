@@ -1,14 +1,13 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { parseTarget, type Target } from '../core/target.js';
-import { defaults } from './defaults.js';
+import { defaults, LOG_FORMATS, LOG_LEVELS } from './defaults.js';
 import { parseDuration } from './duration.js';
 
 /** A mesh node's name (it goes into file names and version vectors). */
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
-export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export { LOG_FORMATS, LOG_LEVELS } from './defaults.js';
 
 /** A duration field: "250ms", "1.5s", "2m" or a bare number in `unit`. */
 const duration = (unit: 'ms' | 's') =>
