@@ -20,6 +20,7 @@
  *  Then no loop: replication goes quiet.
  */
 import { createHash } from 'node:crypto';
+import { sleep } from 'zx';
 import type { DaemonStatus } from '../../src/core/status.js';
 import { ChurnPlanner, runChurn, type ChurnResult } from '../harness/churn.js';
 import type { NodeSession } from '../harness/node.js';
@@ -215,7 +216,7 @@ async function offlineNodeCatchesUp(s: Scenario, peers: readonly Peer[]): Promis
   const off = Date.now();
   const ops = Math.max(20, Math.floor(((OFFLINE_MS - 5000) / 1000) * 4));
   const churn = await Promise.all(peers.map(({ node, plan }) => runChurn(node, plan.next(ops), { opsPerSecond: 4, deadlineMs: OFFLINE_MS + 60_000 })));
-  await sleep(OFFLINE_MS - (Date.now() - off));
+  await sleep(Math.max(0, OFFLINE_MS - (Date.now() - off)));
   for (const o of others) await s.cluster.heal('n4', o);
   s.figure('offline_ms', Date.now() - off);
   s.figure('offline_churn_ops', total(churn));
@@ -269,10 +270,6 @@ function describe(files: Map<string, string>, stem: string): string {
 
 function total(rs: readonly ChurnResult[]): number {
   return rs.reduce((a, r) => a + r.applied, 0);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
 /** Paths of `subtree` in a node's digest that differ from the planner's model (type, file size), both ways: 'lacks …', 'differs …', 'extra …'. */

@@ -14,6 +14,7 @@
  * (or the reproduction does not reproduce). Figures: bounces and their rate for both, and
  * whether the naive mesh even converged.
  */
+import { sleep } from 'zx';
 import type { ChurnOp } from '../harness/churn.js';
 import { runChurn } from '../harness/churn.js';
 import { awaitQuiet, readStatus, type Scenario, scenario } from './lib.js';
@@ -58,7 +59,7 @@ async function run(s: Scenario, protection: 'on' | 'off'): Promise<Run> {
   const t0 = Date.now();
   let total = 0;
   for (let i = 0; i < (RUN_MS + DRAIN_MS) / 1000 && total < MAX_BOUNCES; i++) {
-    await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i + 1) * 1000 - Date.now())));
+    await sleep(Math.max(0, t0 + (i + 1) * 1000 - Date.now()));
     total = await bounces(s);
     perSecond.push(total);
   }
