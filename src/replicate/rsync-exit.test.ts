@@ -47,6 +47,8 @@ describe('classifyExit', () => {
     ['ssh auth failure halts', 255, undefined, 'root@x: Permission denied (publickey).', 'fatal', 'ssh authentication failed (check identityFile and the authorized_keys of the replica)'],
     ['remote rsync missing halts', 12, undefined, 'bash: line 1: rsync: command not found', 'fatal', 'rsync is not installed on the replica (or set remoteRsyncPath)'],
     ['stderr rules only apply to their codes', 23, undefined, 'Permission denied (13)', 'retry', RSYNC_EXIT[23]!.reason],
+    ['a basis file changed mid-transfer retries', 2, undefined, 'got a block match with no basis file for "/.livemirror/stage/n3-84/n1/f" (in data) [receiver]', 'retry', 'the basis file changed on the replica during the transfer'],
+    ['other protocol errors still halt', 2, undefined, 'protocol version mismatch -- is your shell clean?', 'fatal', RSYNC_EXIT[2]!.reason],
   ] as const)('%s', (_name, code, signal, stderr, verdict, reason) => {
     expect(classifyExit(code, signal, stderr)).toEqual({ verdict, reason });
   });

@@ -42,6 +42,10 @@ export const RSYNC_EXIT: Readonly<Record<number, ExitClass>> = {
  */
 export const STDERR_RULES: readonly { codes: readonly number[]; pattern: RegExp; verdict: Verdict; reason: string }[] = [
   { codes: [5], pattern: /max connections \(\d+\) reached|try again later/i, verdict: 'retry', reason: 'the daemon is at its connection limit' },
+  // The file rsync took as the basis of a delta (the replica's own, or a mesh peer's live file
+  // under --compare-dest) changed or vanished during the transfer: a race, not a broken rsync
+  // (seen in mesh-4way while the peer applied a newer version of that file).
+  { codes: [2], pattern: /got a block match with no basis file/i, verdict: 'retry', reason: 'the basis file changed on the replica during the transfer' },
   { codes: [255, 12], pattern: /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i, verdict: 'fatal', reason: 'ssh host key verification failed (check knownHostsFile)' },
   { codes: [255, 12], pattern: /Permission denied \(|Too many authentication failures/i, verdict: 'fatal', reason: 'ssh authentication failed (check identityFile and the authorized_keys of the replica)' },
   { codes: [255, 12, 127], pattern: /rsync: (?:command )?not found|rsync: No such file or directory/i, verdict: 'fatal', reason: 'rsync is not installed on the replica (or set remoteRsyncPath)' },
