@@ -7,7 +7,7 @@ import { formatDuration } from '../config/duration.js';
 import { parseTarget } from '../core/target.js';
 
 // The config schema (zod, YAML), the logger and the daemon are loaded by the commands that use
-// them: `livemirror status` must not pay for them (README: status answers in well under 0.1 s).
+// them: `livemirror status` must not pay for them (0.45 s → 0.16 s here).
 const configLoader = () => import('../config/load.js');
 const statusClient = () => import('../observe/status.js');
 
@@ -110,8 +110,8 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     .command('release')
     .summary('let mesh peers halted by the safety valve (much of the tree deleted at once) go on')
     .description(
-      'A mesh node halts its peers when it has deleted more than maxDeleteShare of its tree within a ' +
-        'minute (an emptied or unmounted source). Once you have checked that the deletions are meant, ' +
+      'A mesh node halts its peers when it has lost more than maxDeleteShare of its tree within a ' +
+        'minute (paths deleted and not made again: an emptied or unmounted source). Once you have checked that the deletions are meant, ' +
         'this lets the named peers (all when none are named) go on. A reload (SIGHUP) does the same.',
     )
     .argument('[replicas...]', 'replica names, as status shows them')

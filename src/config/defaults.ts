@@ -72,7 +72,8 @@ export const defaults = {
     maxDeleteShare: 0.5,
     /** ... but only when it deletes at least this many paths (small trees change by halves). */
     valveFloor: 50,
-    /** ... counted over this many ms of this node's own deletions (settled in one batch or many). */
+    /** ... counted over this many ms of this node's own deletions, less the paths it made
+     *  meanwhile (settled in one batch or many; a renamed directory is no loss). */
     valveWindowMs: 60_000,
     /** The loop detector: bounces of one path within windowMs past threshold damp that path
      *  (held before it is sent, doubling per bounce up to maxHoldMs). */

@@ -14,8 +14,8 @@ export interface LocalOptions {
   clock: Clock;
   /** Paths that are not content (excludes, `.livemirror/`). */
   skip: (path: RelPath, isDir: boolean) => boolean;
-  /** Told how many deletions each commit recorded (the safety valve counts them). */
-  onDeleted?: (count: number, now: number) => void;
+  /** Told how many paths each commit recorded as deleted and as new (the safety valve counts them). */
+  onCommitted?: (deleted: number, made: number, now: number) => void;
 }
 
 /**
@@ -46,7 +46,8 @@ export class LocalVersions {
   async scanAll(): Promise<Change[]> {
     const found = new Map<RelPath, PathState | undefined>();
     await this.look('', true, found);
-    return this.commit(found);
+    // What a scan finds new is a tree recorded, not paths made now: it must not offset a loss.
+    return this.commit(found, false);
   }
 
   /**
@@ -78,19 +79,21 @@ export class LocalVersions {
     }
   }
 
-  private commit(found: Map<RelPath, PathState | undefined>): Change[] {
+  private commit(found: Map<RelPath, PathState | undefined>, countMade = true): Change[] {
     const now = this.o.clock.now();
     const out: Change[] = [];
+    let made = 0;
     this.o.db.write((tx) => {
       for (const [path, state] of found) {
         const prev = this.o.db.get(path);
         if (sameState(prev?.state, state)) continue;
         if (!prev && !state) continue; // never known, already gone
+        if (state && !prev?.state) made++;
         this.versionIn(tx, path, state, prev);
         out.push({ path, recursive: false, isDir: (state ?? prev?.state)?.type === 'dir', deleted: !state, first: now, last: now, open: false });
       }
     });
-    this.o.onDeleted?.(out.filter((c) => c.deleted).length, now);
+    this.o.onCommitted?.(out.filter((c) => c.deleted).length, countMade ? made : 0, now);
     return out;
   }
 }

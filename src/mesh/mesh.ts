@@ -48,7 +48,7 @@ export interface MeshOptions {
 export class MeshNode {
   readonly detector: LoopDetector;
   private readonly local: LocalVersions;
-  /** This node's own recent deletions (the safety valve). */
+  /** This node's own recent net loss of paths (the safety valve). */
   private readonly deletes = new DeleteWindow(defaults.mesh.valveWindowMs);
   private serial: Promise<unknown> = Promise.resolve();
   private inbox: EventSource | undefined;
@@ -69,7 +69,7 @@ export class MeshNode {
   ) {
     this.seq = db.getMeta<number>('seq') ?? 0;
     this.detector = new LoopDetector(defaults.mesh.loop);
-    this.local = new LocalVersions({ root: o.root, db, node: identity.name, clock: o.clock, skip: this.skip, onDeleted: (n, now) => this.deletes.note(n, now) });
+    this.local = new LocalVersions({ root: o.root, db, node: identity.name, clock: o.clock, skip: this.skip, onCommitted: (deleted, made, now) => this.deletes.note(deleted, made, now) });
   }
 
   static async open(o: MeshOptions): Promise<MeshNode> {
@@ -153,7 +153,7 @@ export class MeshNode {
         scratchDir: path.join(this.o.root, meshRel.scratch),
         protection: this.o.protection,
         valve: { share: this.o.maxDeleteShare, floor: defaults.mesh.valveFloor, windowMs: defaults.mesh.valveWindowMs },
-        recentDeletes: (since) => this.deletes.count(this.o.clock.now(), since),
+        recentLoss: (since) => this.deletes.netLoss(this.o.clock.now(), since),
         identityRecheckMs: defaults.mesh.identityRecheckMs,
       },
       spec,

@@ -26,11 +26,11 @@ export interface PushSide {
   scratchDir: string;
   /** false: `meshProtection: off` (plain rsync into the peer's tree; manifests only inform). */
   protection: boolean;
-  /** The safety valve: a run that sends deletions while this node deleted more than `share` of
-   *  its tree, and at least `floor` paths, within `windowMs` halts. */
+  /** The safety valve: a run that sends deletions while this node lost more than `share` of its
+   *  tree, and at least `floor` paths, within `windowMs` (deleted minus made) halts. */
   valve: { share: number; floor: number; windowMs: number };
-  /** This node's own deletions recorded within the valve's window and not before `since`. */
-  recentDeletes(since: number): number;
+  /** This node's own net loss of paths (deleted minus made) within the valve's window, not before `since`. */
+  recentLoss(since: number): number;
   /** ms between re-reads of a remote peer's identity before a batch (full syncs always read it). */
   identityRecheckMs: number;
 }
@@ -141,10 +141,11 @@ export class MeshPush implements BatchRunner {
   }
 
   /**
-   * The safety valve: a run that sends deletions while this node has deleted more than `share`
-   * of its tree (and at least `floor` paths) within the window — an emptied or unmounted source,
-   * whether its deletions settle in one batch or in ten — halts this peer instead of wiping it.
-   * A release lets one run go and forgets the deletions counted so far.
+   * The safety valve: a run that sends deletions while this node has lost more than `share` of
+   * its tree (and at least `floor` paths: deleted minus made) within the window — an emptied or
+   * unmounted source, whether its deletions settle in one batch or in ten — halts this peer
+   * instead of wiping it. Renames and rewrites make as many paths as they delete: no loss.
+   * A release lets one run go and forgets the loss counted so far.
    */
   private valve(ctx: PassContext, entries: readonly ManifestEntry[]): Outcome | undefined {
     if (ctx.massDeleteAllowed) {
@@ -152,7 +153,7 @@ export class MeshPush implements BatchRunner {
       return undefined;
     }
     if (!entries.some((e) => !e.s)) return undefined;
-    const deleted = this.side.recentDeletes(this.releasedAt);
+    const deleted = this.side.recentLoss(this.releasedAt);
     if (deleted < this.side.valve.floor) return undefined;
     const { live } = this.side.db.counts();
     const share = deleted / (live + deleted);
@@ -162,7 +163,7 @@ export class MeshPush implements BatchRunner {
       pass: 'stage',
       cls: {
         verdict: 'fatal',
-        reason: `safety valve: ${deleted} of ${live + deleted} paths (${Math.round(share * 100)}%, more than maxDeleteShare ${this.side.valve.share}) were deleted here within ${Math.round(this.side.valve.windowMs / 1000)} s; not sent to ${this.spec.name}. Is the source emptied or unmounted? If the deletions are meant: livemirror release ${this.spec.name} (or reload)`,
+        reason: `safety valve: ${deleted} of ${live + deleted} paths (${Math.round(share * 100)}%, more than maxDeleteShare ${this.side.valve.share}) were deleted here within ${Math.round(this.side.valve.windowMs / 1000)} s (and not made again); not sent to ${this.spec.name}. Is the source emptied or unmounted? If the deletions are meant: livemirror release ${this.spec.name} (or reload)`,
       },
     };
   }
