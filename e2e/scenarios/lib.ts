@@ -24,7 +24,7 @@ import { topologyByName } from '../harness/topologies.js';
 import { awaitConverged, type Converged } from '../harness/tree.js';
 import { batchLogMax, lagStats, LIVE_LAG_BOUND_MS, slowBatches } from './lib/lag.js';
 import { parseReports, type LoggedReport } from './lib/reports.js';
-import { readyMs, statusViaSocket, type StatusSamples } from './lib/status.js';
+import { describeReplica, readyMs, statusViaSocket, type StatusSamples } from './lib/status.js';
 
 export * from './lib/lag.js';
 export * from './lib/reports.js';
@@ -153,7 +153,11 @@ export class Scenario {
         ...opts,
         explain: async (n) => {
           const d = this.daemons.get(n.name);
-          return d ? `daemon log:\n${await d.logTail(25)}` : '(no daemon on this node)';
+          if (!d) return '(no daemon on this node)';
+          const st = await statusViaSocket(this.node(n.name)).catch((e: unknown) => `status unreadable: ${String(e)}`);
+          const now = Date.now();
+          const state = typeof st === 'string' ? st : st.replicas.map((r) => `  ${describeReplica(r, now)}`).join('\n');
+          return `replicas:\n${state}\ndaemon log:\n${await d.logTail(25)}`;
         },
       }),
     );
