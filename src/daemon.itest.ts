@@ -148,7 +148,7 @@ describe('daemon: kernel queue overflow (root: lowers fs.inotify.max_queued_even
 
 /** A live replica held up by the stopped one would show a lag as long as the outage (30 s);
  *  one that runs on its own stays far below this bound, whatever the machine's load. */
-const LIVE_LAG_BOUND_MS = 5000;
+const LIVE_LAG_BOUND_MS = 10_000;
 
 describe('daemon: one replica down for 30 s while writes go on', () => {
   it('the others go on as if nothing happened; the stopped one converges after it returns', async () => {

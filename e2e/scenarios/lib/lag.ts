@@ -14,7 +14,7 @@ import { describeReport, type LoggedReport } from './reports.js';
  * blocked one passes it long before the outage ends. The one-second lag is a product goal,
  * measured by `npm run bench` and reported here as figures (p50, p99, max), not a CI gate.
  */
-export const LIVE_LAG_BOUND_MS = 5000;
+export const LIVE_LAG_BOUND_MS = 10_000;
 
 /** The `p`-th percentile (nearest rank) of `xs`; 0 for none. */
 export function percentile(xs: readonly number[], p: number): number {
