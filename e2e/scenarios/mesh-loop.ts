@@ -54,7 +54,18 @@ async function run(s: Scenario, protection: 'on' | 'off'): Promise<Run> {
     ),
   );
   await Promise.all(NODES.map((n) => s.awaitReady(n)));
-  const writers = (['n1', 'n2'] as const).map((n) => runChurn(s.node(n), workload(n), { opsPerSecond: WRITES_PER_SECOND, deadlineMs: RUN_MS + 5000 }));
+  // The startup syncs finish first: a naive node's first full sync is `rsync --delete` of its
+  // (empty) tree into every peer, which would delete the writers' fresh directory under them.
+  const settled = await awaitQuiet(s.nodes(...NODES), { quietMs: 1000, deadlineMs: 30_000 });
+  s.check(`the ${protection === 'on' ? 'protected' : 'naive'} mesh finishes its startup syncs`, settled.ok, settled.detail);
+  // Naive: a write may still fail (the loop's own damage); counted, not fatal. Protected: fatal.
+  const tolerant = protection === 'off';
+  const writers = (['n1', 'n2'] as const).map((n) =>
+    runChurn(s.node(n), workload(n), { opsPerSecond: WRITES_PER_SECOND, deadlineMs: RUN_MS + 5000, tolerant }),
+  );
+  // Attached now: a writer that fails must fail the scenario with its report, not crash it unhandled.
+  const written = Promise.all(writers);
+  written.catch(() => {});
   const perSecond: number[] = [];
   const t0 = Date.now();
   let total = 0;
@@ -63,7 +74,8 @@ async function run(s: Scenario, protection: 'on' | 'off'): Promise<Run> {
     total = await bounces(s);
     perSecond.push(total);
   }
-  await Promise.all(writers);
+  const results = await written;
+  if (tolerant) s.figure('naive_failed_writes', results.reduce((a, r) => a + r.failed.length, 0));
   if (protection === 'on') {
     await s.converged([...NODES], 30_000, { exclude: EXCLUDE });
     const q = await awaitQuiet(s.nodes(...NODES), { quietMs: 2000, deadlineMs: 30_000 });
