@@ -46,9 +46,16 @@ export interface ApplyResult {
  * protected mesh. For every entry it first checks the path on disk against its record (a local
  * edit not yet seen by the pipeline becomes a version of its own, so it cannot be overwritten
  * unseen), then lets `decide` choose, then makes the tree say so: staged data renamed into
- * place, directories made, paths deleted, conflict copies kept. It records each result before
- * it touches the disk, so the events the writes cause match the records and are not taken for
- * local changes: nothing applied is ever sent on (no echo, no loop).
+ * place, directories made, paths deleted, conflict copies kept. It records each result right
+ * after its write, before the pipeline can look (local versioning never runs during an apply:
+ * mesh.ts runs the two in one lane), so the events the writes cause match the records and are
+ * not taken for local changes: nothing applied is ever sent on (no echo, no loop).
+ *
+ * Write first, then record, also for a crash in between: the restart's scan then finds the
+ * disk ahead of its record and makes it a local version concurrent with the peer's and of the
+ * same content, which every node merges. Recording first would leave the old state on disk
+ * looking like an edit made after the peer's version: it would overwrite that version
+ * everywhere, or bring back a directory the peer deleted.
  *
  * What is replaced or deleted is first hard-linked (or moved) to `scratchDir` and checked
  * again after the write: a local write that slipped in between is kept as a conflict copy.
@@ -140,11 +147,11 @@ class ApplyRun {
       await this.ensureParents(e.p);
       const disk = local?.state;
       if (disk && disk.type !== 'dir') await this.displace(e.p, disk);
-      this.record(e.p, { state: s, vv, origin: e.o });
       await fsp.mkdir(this.abs(e.p)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
       });
       await fsp.chmod(this.abs(e.p), s.mode);
+      this.record(e.p, { state: s, vv, origin: e.o });
       this.res.received.push({ path: e.p, state: s });
       return true;
     }
@@ -168,14 +175,17 @@ class ApplyRun {
     const disk = local?.state;
     if (disk?.type === 'dir') {
       try {
-        this.record(e.p, { vv, origin: e.o });
         await fsp.rmdir(this.abs(e.p));
       } catch (err) {
-        if (isGone(err)) return true;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (!isGone(err) && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
         // Something is still below it (kept edits, files only this node has): it stays.
-        this.record(e.p, { state: disk, vv, origin: local?.origin ?? this.o.node });
-        if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (!isGone(err)) {
+          this.record(e.p, { state: disk, vv, origin: local?.origin ?? this.o.node });
+          return true;
+        }
       }
+      this.record(e.p, { vv, origin: e.o });
       return true;
     }
     if (disk) {
@@ -209,9 +219,9 @@ class ApplyRun {
     if (theirs.type !== 'dir' && !staged) return false;
     await this.displaceTo(e.p, mine, d.copy);
     if (theirs.type === 'dir') {
-      this.record(e.p, { state: theirs, vv, origin: e.o });
       await fsp.mkdir(this.abs(e.p));
       await fsp.chmod(this.abs(e.p), theirs.mode);
+      this.record(e.p, { state: theirs, vv, origin: e.o });
     } else if (staged) {
       await this.place(staged.abs, e.p, staged.state, undefined, { vv, origin: e.o });
     }
@@ -233,13 +243,13 @@ class ApplyRun {
     } else if (replaced?.type === 'dir') {
       await this.displace(p, replaced);
     }
-    this.record(p, { state, vv: rec.vv, origin: rec.origin });
     try {
       await fsp.rename(stagedAbs, target);
     } catch (err) {
       if (kept) await fsp.unlink(kept).catch(() => {});
       throw err;
     }
+    this.record(p, { state, vv: rec.vv, origin: rec.origin });
     if (kept) await this.checkAside(kept, p, replaced as PathState);
   }
 
@@ -296,10 +306,10 @@ class ApplyRun {
       if (s?.type === 'dir') continue;
       if (s) await this.displace(d, s);
       const made = { type: 'dir', mode: 0o755 } as const;
-      this.o.db.write((tx) => this.o.local.versionIn(tx, d, made, this.o.db.get(d)));
       await fsp.mkdir(this.abs(d)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
       });
+      this.o.db.write((tx) => this.o.local.versionIn(tx, d, made, this.o.db.get(d)));
       this.sendLater(d, made);
     }
   }

@@ -3,6 +3,7 @@ import { decide, type IncomingVersion } from './decide.js';
 import { conflictName, isConflictCopy, sameState, winnerOf, type PathRecord, type PathState } from './record.js';
 
 const file = (mtimeS: number, size = 10, mode = 0o644): PathState => ({ type: 'file', size, mtimeNs: `${mtimeS}000000000`, mode });
+const dir = (mode = 0o755): PathState => ({ type: 'dir', mode });
 const rec = (state: PathState | undefined, vv: Record<string, number>, origin = 'n1'): PathRecord => ({ state, vv, origin, at: 0 });
 const inc = (state: PathState | undefined, vv: Record<string, number>, origin = 'n2'): IncomingVersion => ({ state, vv, origin });
 
@@ -18,6 +19,8 @@ describe('decide: one path, a peer\'s version against this node\'s', () => {
     ['a file written after the delete comes back', rec(undefined, { n1: 2 }), inc(file(5), { n1: 2, n2: 1 }), { kind: 'take' }],
     ['their delete vs my concurrent edit: my edit stays', rec(file(3), { n1: 2 }), inc(undefined, { n1: 1, n2: 1 }), { kind: 'keep' }],
     ['my delete vs their concurrent edit: their edit comes back', rec(undefined, { n1: 2 }), inc(file(3), { n1: 1, n2: 1 }), { kind: 'take' }],
+    ['their delete vs my concurrent version of a directory: the delete goes through', rec(dir(), { n1: 1, n3: 1 }), inc(undefined, { n1: 2 }), { kind: 'take' }],
+    ['my delete vs their concurrent version of a directory: the delete stays', rec(undefined, { n1: 2 }), inc(dir(), { n1: 1, n3: 1 }), { kind: 'keep' }],
     ['both deleted: merge', rec(undefined, { n1: 2 }), inc(undefined, { n1: 1, n2: 1 }), { kind: 'merge', adopt: 'local' }],
     ['both made the same content: merge, newer attributes win', rec(file(3, 10, 0o600), { n1: 1 }), inc(file(3, 10, 0o644), { n2: 1 }), { kind: 'merge', adopt: 'incoming' }],
   ] as const)('%s', (_n, local, incoming, want) => expect(decide('p', local, incoming)).toEqual(want));

@@ -14,7 +14,8 @@ export interface IncomingVersion {
  *  - `ignore`   it is the version this node has (`same`) or one it has already superseded
  *               (`older`: a late batch, an echo, a peer that was behind): nothing changes;
  *  - `take`     it is newer: the path becomes what the peer says (written, or deleted);
- *  - `keep`     concurrent, and this node's version stays: an edit beats a delete;
+ *  - `keep`     concurrent, and this node's version stays: an edit beats a delete (but a
+ *               delete beats a directory's version: it has no content of its own);
  *  - `merge`    concurrent but the same content (both made the same file, or both deleted it):
  *               only the vectors join; `adopt` says whose attributes (mode) win;
  *  - `conflict` concurrent edits: `keep` stays at the path, the other is kept as `copy`
@@ -40,8 +41,12 @@ export function decide(path: RelPath, local: PathRecord | undefined, incoming: I
   const mine = local.state;
   const theirs = incoming.state;
   if (!mine && !theirs) return { kind: 'merge', adopt: 'local' };
-  if (!theirs) return { kind: 'keep' }; // their delete vs my edit: the edit stays
-  if (!mine) return { kind: 'take' }; // my delete vs their edit: the edit comes back
+  // A directory has no content of its own to lose: a delete beats a concurrent version of one
+  // (a rescan seeing it, a mode change). What must survive below it brings it back: applying a
+  // kept file remakes its parents as new versions, and a directory still holding something is
+  // not removed.
+  if (!theirs) return mine?.type === 'dir' ? { kind: 'take' } : { kind: 'keep' }; // their delete vs my edit: the edit stays
+  if (!mine) return theirs.type === 'dir' ? { kind: 'keep' } : { kind: 'take' }; // my delete vs their edit: the edit comes back
   const w = winnerOf({ state: mine, origin: local.origin }, { state: theirs, origin: incoming.origin });
   if (sameContent(mine, theirs)) return { kind: 'merge', adopt: w === 'a' ? 'local' : 'incoming' };
   const loser = w === 'a' ? { state: theirs, origin: incoming.origin } : { state: mine, origin: local.origin };

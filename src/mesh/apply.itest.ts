@@ -1,0 +1,98 @@
+/**
+ * applyManifest on a real tree and a real LMDB (no daemon): the receiving side's two hardest
+ * cases, a local delete racing a peer's version of a directory and a crash between a write and
+ * its record. Each test builds one node's tree, state and a peer's manifest by hand.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../test/support/fake-clock.js';
+import type { RelPath } from '../core/path.js';
+import { applyManifest, type ApplyOptions } from './apply.js';
+import { readState } from './fs-state.js';
+import { LocalVersions } from './local.js';
+import type { Manifest, ManifestEntry } from './manifest.js';
+import { StateDb } from './state-db.js';
+
+const skip = (p: RelPath) => p === '.lm' || p.startsWith('.lm/');
+
+interface Node {
+  root: string;
+  stage: string;
+  db: StateDb;
+  local: LocalVersions;
+  opts: (db?: StateDb) => ApplyOptions;
+}
+
+const dirs: string[] = [];
+const dbs: StateDb[] = [];
+afterEach(async () => {
+  for (const d of dbs.splice(0)) await d.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function node(name: string): Node {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lm-apply-'));
+  dirs.push(root);
+  for (const d of ['.lm/state', '.lm/stage', '.lm/scratch']) mkdirSync(path.join(root, d), { recursive: true });
+  const clock = new FakeClock(1_000_000);
+  const db = StateDb.open(path.join(root, '.lm/state'));
+  dbs.push(db);
+  const local = new LocalVersions({ root, db, node: name, clock, skip });
+  const opts = (d: StateDb = db): ApplyOptions => ({ root, db: d, local, node: name, clock, skip, scratchDir: path.join(root, '.lm/scratch') });
+  return { root, stage: path.join(root, '.lm/stage'), db, local, opts };
+}
+
+const manifest = (entries: ManifestEntry[]): Manifest => ({ v: 1, id: 'n2-000000000001-abcd', from: { name: 'n2', id: 'abcd' }, seq: 1, kind: 'batch', at: 0, entries });
+
+describe('applyManifest', () => {
+  it('a local rm -rf not yet seen beats a peer\'s concurrent version of the directories (nothing comes back)', async () => {
+    const n = node('n1');
+    mkdirSync(path.join(n.root, 'a/b'), { recursive: true });
+    await n.local.scanAll(); // a, a/b at {n1:1}
+    rmSync(path.join(n.root, 'a'), { recursive: true }); // the pipeline has not settled this yet
+    // A peer's rescan made its own version of both directories after it had received n1's.
+    const dir = { type: 'dir', mode: 0o755 } as const;
+    const r = await applyManifest(
+      manifest([
+        { p: 'a', s: dir, vv: { n1: 1, n2: 1 }, o: 'n2' },
+        { p: 'a/b', s: dir, vv: { n1: 1, n2: 1 }, o: 'n2' },
+      ]),
+      n.stage,
+      n.opts(),
+    );
+    expect(existsSync(path.join(n.root, 'a'))).toBe(false);
+    expect(n.db.get('a')?.state).toBeUndefined();
+    expect(n.db.get('a/b')?.state).toBeUndefined();
+    // The deletions are this node's versions, to be sent: the peer takes them (its version is older).
+    expect(r.send.filter((c) => c.deleted).map((c) => c.path).sort()).toEqual(['a', 'a/b']);
+    expect(n.db.get('a')?.vv).toEqual({ n1: 2, n2: 1 });
+  });
+
+  it('a crash between writing a peer\'s file and recording it keeps the peer\'s version after the restart', async () => {
+    const n = node('n1');
+    const f = path.join(n.root, 'f.txt');
+    writeFileSync(f, 'old');
+    utimesSync(f, 1000, 1000);
+    await n.local.scanAll(); // f at {n1:1}
+    // The peer's newer version, staged as rsync would leave it.
+    const staged = path.join(n.stage, 'f.txt');
+    writeFileSync(staged, 'newer from n2');
+    utimesSync(staged, 2000, 2000);
+    const entry: ManifestEntry = { p: 'f.txt', s: await readState(n.stage, 'f.txt'), vv: { n1: 1, n2: 1 }, o: 'n2' };
+    // The process dies at its first record (the database refuses every write from then on).
+    const dying = Object.create(n.db, { write: { value: () => { throw new Error('killed'); } } }) as StateDb;
+    const crashed = await applyManifest(manifest([entry]), n.stage, n.opts(dying));
+    expect(crashed.skipped).toBe(1);
+    // Restart: the scan finds the disk ahead of its record, then the manifest (still in the inbox) is applied again.
+    const found = await n.local.scanAll();
+    const again = await applyManifest(manifest([entry]), n.stage, n.opts());
+    expect(readFileSync(f, 'utf8')).toBe('newer from n2');
+    expect(n.db.get('f.txt')?.state).toEqual(entry.s);
+    // What the scan made is the peer's content under a vector concurrent with it: merged, not a conflict.
+    expect(found.map((c) => c.path)).toEqual(['f.txt']);
+    expect(again.conflicts).toBe(0);
+    expect(again.merged).toBe(1);
+  });
+});
