@@ -11,6 +11,7 @@ import type { Daemon } from './daemon.js';
 import { makeTree, startDaemon, type TestTree } from '../test/support/daemon.js';
 import { freePort, TestRsyncd } from '../test/support/rsyncd.js';
 import { awaitConverged } from '../test/support/tree.js';
+import { LIVE_LAG_BOUND_MS } from '../test/support/bounds.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 
@@ -146,9 +147,6 @@ describe('daemon: kernel queue overflow (root: lowers fs.inotify.max_queued_even
   });
 });
 
-/** A live replica held up by the stopped one would show a lag as long as the outage (30 s);
- *  one that runs on its own stays far below this bound, whatever the machine's load. */
-const LIVE_LAG_BOUND_MS = 10_000;
 
 describe('daemon: one replica down for 30 s while writes go on', () => {
   it('the others go on as if nothing happened; the stopped one converges after it returns', async () => {

@@ -6,15 +6,7 @@ import type { StatusSamples } from './status.js';
 import { describeReplica } from './status.js';
 import { describeReport, type LoggedReport } from './reports.js';
 
-/**
- * The most a live replica's lag may reach while another replica is down or failing. A live
- * replica blocked behind a dead one shows a lag as long as the outage (60 s in farm-1to4, 30 s
- * in faults), so 5 s tells "blocked" from "working" with a wide margin either way: a working
- * daemon stays well under it even on a busy 2-core machine (seen: 0.4-1.7 s at worst), a
- * blocked one passes it long before the outage ends. The one-second lag is a product goal,
- * measured by `npm run bench` and reported here as figures (p50, p99, max), not a CI gate.
- */
-export const LIVE_LAG_BOUND_MS = 10_000;
+export { LIVE_LAG_BOUND_MS } from '../../../test/support/bounds.js';
 
 /** The `p`-th percentile (nearest rank) of `xs`; 0 for none. */
 export function percentile(xs: readonly number[], p: number): number {
