@@ -92,8 +92,9 @@ export const defaults = {
   },
   /** The inotify source (watch/inotify.ts). */
   inotify: {
-    /** ms; the longest a worker-pool poll(2) blocks before re-checking; close() also wakes it at once. */
-    pollIntervalMs: 200,
+    /** ms the worker-pool poll(2) blocks before looping anyway; -1: until an event comes or
+     *  close() wakes it (its eventfd), so an idle daemon has no wakeups that nothing caused. */
+    pollIntervalMs: -1,
     /** ms an IN_MOVED_FROM waits for its IN_MOVED_TO in a following read before it counts as
      *  moved out: the kernel queues both halves of one rename together, so a few ms suffice. */
     movePairMs: 10,

@@ -12,6 +12,7 @@ import { fromBytes, isWithin, type RelPath } from '../core/path.js';
 import type { FsEvent } from '../core/event.js';
 import { createInotifySource, type InotifySource, type InotifySourceOptions } from './inotify.js';
 import { WatchError } from './source.js';
+import { loadInotifyFfi } from './sys/inotify-ffi.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -527,6 +528,18 @@ describe('inotify source: lifecycle', () => {
     await c.until('iterator end', () => c.ended);
     expect(c.error).toBeUndefined();
     expect(took).toBeLessThan(2000);
+  });
+
+  it('an idle source does not wake: its poll(2) waits for an event, then one batch comes', async () => {
+    const root = tempDir('idle');
+    const real = loadInotifyFfi();
+    let polls = 0;
+    const ffi = { ...real, pollAsync: (...a: Parameters<typeof real.pollAsync>) => (polls++, real.pollAsync(...a)) };
+    const { c } = await open(root, { ffi });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(polls).toBe(1); // the first poll, still waiting (the old 200 ms timeout made ~8)
+    fs.writeFileSync(join(root, 'f'), 'x');
+    await c.event({ path: 'f' });
   });
 
   it('a watched root that is deleted ends the stream with a WatchError', async () => {
