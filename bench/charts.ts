@@ -1,7 +1,7 @@
 /**
  * The charts' vega-lite specs (pure; charts-render.ts turns them into SVG):
  *  - latency: every sample of every contestant as a tick over a box plot (min-max whiskers),
- *    on a log scale when the slowest sample is over 50× the fastest (lsyncd-default's 15 s
+ *    on a log scale when the slowest sample is over 10× the fastest (lsyncd-default's 15 s
  *    beside tens of milliseconds); misses are named in the contestant's label;
  *  - burst: per size, the median convergence time per contestant from the first and from the
  *    last write, as grouped bars.
@@ -20,10 +20,10 @@ export function latencyLabel(r: LatencyResult): string {
   return `${r.contestant} (n=${r.summary.n}${m > 0 ? `, ${m} miss${m === 1 ? '' : 'es'}` : ''})`;
 }
 
-/** Log scale when the samples span more than 50×. */
+/** Log scale when the samples span more than 10×: on a linear one the fast contestants are one stroke. */
 export function wantsLogScale(ms: readonly number[]): boolean {
   const pos = ms.filter((x) => x > 0);
-  return pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 50;
+  return pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 10;
 }
 
 export function latencyChartSpec(results: readonly LatencyResult[]): TopLevelSpec {
@@ -31,7 +31,7 @@ export function latencyChartSpec(results: readonly LatencyResult[]): TopLevelSpe
   const values = ok.flatMap((r) => r.samples.filter(isHit).map((s) => ({ contestant: latencyLabel(r), ms: Math.max(0.1, s.ms) })));
   const log = wantsLogScale(values.map((v) => v.ms));
   const y = { field: 'contestant', type: 'nominal' as const, title: null, sort: ok.map(latencyLabel) };
-  const x = { field: 'ms', type: 'quantitative' as const, title: `latency, ms${log ? ' (log scale)' : ''}`, scale: log ? { type: 'log' as const } : { zero: true } };
+  const x = { field: 'ms', type: 'quantitative' as const, title: `latency, ms${log ? ' (log scale)' : ''}`, scale: log ? { type: 'log' as const, nice: false, padding: 12 } : { zero: true } };
   return {
     $schema: SCHEMA,
     title: { text: 'One small file → present on all replicas', subtitle: 'every sample a tick; boxes: quartiles, whiskers: min to max' },
@@ -72,7 +72,7 @@ export function burstChartSpec(results: readonly BurstResult[]): TopLevelSpec {
     title: { text: 'Burst of small files → converged on all replicas', subtitle: 'median over runs; each size on its own scale' },
     background: 'white',
     data: { values },
-    facet: { row: { field: 'size', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'size', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold', labelFontSize: 12 } } },
     resolve: { scale: { x: 'independent' } },
     spec: {
       width: 480,

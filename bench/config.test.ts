@@ -28,6 +28,7 @@ describe('parseBenchArgs', () => {
       ],
     });
   });
+  it('--from-json names an earlier run to render again', () => expect(parseBenchArgs(['--from-json', 'r.json', '--publish'], {})).toMatchObject({ fromJson: 'r.json', publish: true }));
   it('refuses unknown workloads, contestants and options', () => {
     expect(() => parseBenchArgs(['fastest'], {})).toThrow(/unknown workload "fastest"/);
     expect(() => parseBenchArgs(['--contestants', 'unison'], {})).toThrow(/unknown contestant "unison"/);

@@ -1,6 +1,6 @@
 /**
  * What one benchmark run does (pure): the command line (`npm run bench -- [workload...] [--quick]
- * [--out DIR] [--publish] [--contestants a,b] [--burst-sizes 2000x200x1,...]`), the three sizes
+ * [--out DIR] [--publish] [--contestants a,b] [--burst-sizes 2000x200x1,...] [--from-json FILE]`), the three sizes
  * (full, quick, and tiny — BENCH_TINY=1, a few files and 3 samples, for smoke tests) and the
  * deadlines. Every size and count of the workloads is here, with its reason.
  */
@@ -93,11 +93,15 @@ export interface BenchArgs {
   readonly contestants: readonly ContestantName[];
   /** From --burst-sizes, replacing the mode's sizes. */
   readonly burstSizes?: readonly BurstSize[];
+  /** --from-json: measure nothing, write the table and charts of this earlier run's JSON again. */
+  readonly fromJson?: string;
 }
 
 export const USAGE = `usage: npm run bench -- [${WORKLOADS.join('|')} ...] [--quick] [--out DIR] [--publish]
                         [--contestants ${CONTESTANTS.join(',')}] [--burst-sizes FILESxDIRS[xRUNS],...]
-  no workload: all of them (with --quick: latency and burst); BENCH_TINY=1 shrinks every size`;
+       npm run bench -- --from-json bench/results/bench-DATE.json [--out DIR] [--publish]
+  no workload: all of them (with --quick: latency and burst); BENCH_TINY=1 shrinks every size;
+  --from-json measures nothing: it writes the table and the charts of an earlier run again`;
 
 /** "2000x200" or "2000x200x3" → a burst size; throws on anything else. */
 export function parseBurstSize(text: string): BurstSize {
@@ -119,6 +123,7 @@ export function parseBenchArgs(argv: readonly string[], env: Readonly<Record<str
       publish: { type: 'boolean', default: false },
       contestants: { type: 'string' },
       'burst-sizes': { type: 'string' },
+      'from-json': { type: 'string' },
     },
   });
   const named = positionals.filter((p) => p !== '--');
@@ -135,5 +140,6 @@ export function parseBenchArgs(argv: readonly string[], env: Readonly<Record<str
     publish: values.publish,
     contestants: contestants as ContestantName[],
     ...(sizes ? { burstSizes: sizes } : {}),
+    ...(values['from-json'] !== undefined ? { fromJson: values['from-json'] } : {}),
   };
 }

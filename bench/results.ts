@@ -20,6 +20,8 @@ export type LatencyResult = Outcome & {
 };
 
 export interface BurstRun {
+  /** From starting the contestant to the end of its initial sync (of the empty tree). */
+  readonly startMs: number;
   /** Writing the whole tree (first write to last write). */
   readonly writeMs: number;
   readonly fromFirstMs: number;

@@ -4,6 +4,7 @@ import { summarizeLatency, type LatencySample } from './stats.js';
 
 const hits = (...ms: number[]): LatencySample[] => ms.map((x, i) => ({ i, ms: x }));
 const run = (fromFirstMs: number, fromLastMs: number, rsyncInvocations: number, selfCounts: Record<string, number>): BurstRun => ({
+  startMs: 500,
   writeMs: fromFirstMs - fromLastMs,
   fromFirstMs,
   fromLastMs,
