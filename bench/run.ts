@@ -8,7 +8,7 @@
  * and writes into DIR (default bench/results) the JSON of every sample, the markdown table and
  * the SVG charts (outputs.ts). Needs `npm run build` first: livemirror runs as its built CLI.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchConfig, parseBenchArgs, type BenchArgs, type ContestantName } from './config.js';
@@ -25,6 +25,7 @@ const rel = (f: string) => path.relative(process.cwd(), f) || '.';
 
 async function measure(args: BenchArgs, outDir: string): Promise<BenchReport> {
   if (!existsSync(cliMain)) throw new Error(`${path.relative(repoRoot, cliMain)} is missing: run \`npm run build\` first`);
+  mkdirSync(outDir, { recursive: true }); // before the first measurement, so that a bad --out fails at once
   const cfg = benchConfig(args.mode);
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
@@ -92,4 +93,9 @@ try {
   console.error((e as Error).message);
   process.exit(2);
 }
-await main(args);
+try {
+  await main(args);
+} catch (e) {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exitCode = 1;
+}
