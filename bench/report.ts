@@ -89,7 +89,7 @@ function burstSection(rs: readonly BurstResult[], links: ChartLinks): string[] {
     out.push(
       `## Burst: ${sizeLabel(size)} → converged on all replicas`,
       '',
-      `Written as fast as one process can (writing took ${fmtMs(median(group.flatMap((g) => g.runs.map((x) => x.writeMs))))}), then polled until every replica holds every file; ` +
+      `Written as fast as one process can (writing took ${fmtMs(median(group.flatMap((g) => g.runs.map((x) => x.writeMs))))}, median over all runs: a contestant busy during the writes slows them), then polled until every replica holds every file; ` +
         `medians of ${size.runs} run${size.runs === 1 ? '' : 's'} per contestant, each on a fresh tree. floor is one \`rsync -a\` of the finished tree to the replicas in parallel, started after the last write.`,
       '',
       ...table(['contestant', 'from first write', 'from last write', '÷ floor (first / last)', '÷ livemirror (last)', 'rsync runs per 1,000 files (/proc)', 'own count per 1,000 files', 'full check'], rows),
