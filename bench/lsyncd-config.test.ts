@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { isStartupFinished, luaString, lsyncdConfig } from './lsyncd-config.js';
+
+describe('luaString', () => {
+  it('keeps plain paths readable', () => expect(luaString('/tmp/lm-bench-x/r1')).toBe('"/tmp/lm-bench-x/r1"'));
+  it('escapes quotes, backslashes, newlines and brackets cannot end a long string', () => {
+    expect(luaString('a"b\\c\nd]]e')).toBe('"a\\034b\\092c\\010d]]e"');
+  });
+  it('writes non-ASCII bytes as three-digit escapes, so a following digit cannot join', () => {
+    expect(luaString('é1')).toBe('"\\195\\1691"');
+  });
+});
+
+describe('lsyncdConfig', () => {
+  it('default: one default.rsync sync per replica with its defaults, in the foreground', () => {
+    expect(lsyncdConfig({ source: '/s', replicas: ['/r1', '/r2'], flavour: 'default' })).toBe(
+      [
+        "-- written by livemirror's bench/ (default): one sync per replica, in the foreground",
+        'settings {',
+        '  nodaemon = true,',
+        '}',
+        'sync {',
+        '  default.rsync,',
+        '  source = "/s",',
+        '  target = "/r1",',
+        '}',
+        'sync {',
+        '  default.rsync,',
+        '  source = "/s",',
+        '  target = "/r2",',
+        '}',
+        '',
+      ].join('\n'),
+    );
+  });
+  it('tuned: delay 0 and maxProcesses 4 in every sync', () => {
+    const c = lsyncdConfig({ source: '/s', replicas: ['/r1', '/r2', '/r3', '/r4'], flavour: 'tuned' });
+    expect(c.match(/delay = 0,/g)).toHaveLength(4);
+    expect(c.match(/maxProcesses = 4,/g)).toHaveLength(4);
+  });
+});
+
+describe('isStartupFinished', () => {
+  it("matches lsyncd 2.2's startup line", () => {
+    expect(isStartupFinished('03:50:39 Normal: Startup of /tmp/a/source/ -> /tmp/a/r1/ finished.')).toBe(true);
+    expect(isStartupFinished('03:50:38 Normal: recursive startup rsync: /tmp/a/source/ -> /tmp/a/r1/')).toBe(false);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { fmtCount, fmtMs, fmtRatio } from './format.js';
+import { renderMarkdown } from './report.js';
+import { sampleReport } from './sample-report.fixture.js';
+
+describe('format', () => {
+  it.each([
+    [8.25, '8.3 ms'],
+    [83.4, '83 ms'],
+    [15_123, '15.1 s'],
+    [123_456, '123 s'],
+    [NaN, '—'],
+  ])('fmtMs(%d) = %s', (ms, want) => expect(fmtMs(ms)).toBe(want));
+  it.each([
+    [0.523, '0.52×'],
+    [3.14, '3.1×'],
+    [15.2, '15×'],
+    [NaN, '—'],
+  ])('fmtRatio(%d) = %s', (r, want) => expect(fmtRatio(r)).toBe(want));
+  it('groups thousands the same everywhere', () => expect(fmtCount(60_000)).toBe('60,000'));
+});
+
+describe('renderMarkdown', () => {
+  const md = renderMarkdown(sampleReport, { latency: 'l.svg', burst: 'b.svg' });
+  const lines = md.split('\n');
+  const rowOf = (start: string) => lines.filter((l) => l.startsWith(`| ${start} |`));
+
+  it('latency: a row per contestant in the fixed order, percentiles and the ratio to livemirror', () => {
+    const at = lines.indexOf('| contestant | samples | misses | p50 | p90 | p99 | max | p50 ÷ livemirror |');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| livemirror | 3 | 0 | 50 ms | 60 ms | 60 ms | 60 ms | 1.0× |',
+      '| lsyncd-default | not installed | — | — | — | — | — | — |',
+      '| rsync-loop | 3 | **1** | 2.6 s | 4.1 s | 4.1 s | 4.1 s | 52× |',
+    ]);
+  });
+  it("says that lsyncd-default's latency is its delay, and how rsync-loop's samples are phased", () => {
+    expect(md).toMatch(/lsyncd-default's latency is its delay/);
+    expect(md).toMatch(/random \(seeded\) phase/);
+  });
+  it('burst: both times, the ratios to the floor and to livemirror, rsync runs per 1,000 files', () => {
+    expect(md).toContain('## Burst: 2,000 files in 200 directories → converged on all replicas');
+    expect(rowOf('livemirror').at(-1)).toBe('| livemirror | 3.0 s | 1.0 s | 1.2× / 2.0× | 1.0× | 5 | 6 (batches + full syncs) | at once |');
+    expect(rowOf('floor')[0]).toBe('| floor | 2.5 s | 500 ms | 1.0× / 1.0× | 0.50× | 2 | 2 (rsync runs) | at once |');
+  });
+  it('a contestant without figures keeps its row and its reason is given', () => {
+    expect(rowOf('rsync-loop').at(-1)).toBe('| rsync-loop | failed | — | — | — | — | — | — |');
+    expect(md).toContain('- rsync-loop: failed: not converged after 140000 ms');
+    expect(md).toContain('- lsyncd-default: not installed');
+  });
+  it('says how rsync runs were counted, links the charts, names the machine and the contestants', () => {
+    expect(md).toMatch(/\/proc scan every 20 ms/);
+    expect(md).toContain('![latency per contestant](l.svg)');
+    expect(md).toContain('![burst convergence per contestant](b.svg)');
+    expect(md).toContain('2 CPUs (Test CPU), Linux 6.1.0, Node v20.19.0, rsync version 3.5.0, lsyncd 2.2.3');
+    expect(md).toContain('- **floor**: rsync -a once');
+    expect(md).not.toContain('- **lsyncd-tuned**');
+  });
+  it('livemirror alone: the status median', () => expect(md).toContain('| status | `livemirror status` against a running daemon: median 160 ms wall time over 3 runs'));
+  it('no chart links when none were rendered', () => expect(renderMarkdown(sampleReport)).not.toContain('!['));
+});

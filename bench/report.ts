@@ -1,0 +1,155 @@
+/**
+ * The markdown report of one run (pure): a table per workload, contestant by contestant, with
+ * percentiles or times and the ratios to livemirror (and, for bursts, to the floor); how each
+ * figure was measured; the machine. Contestants without figures (not installed, failed) keep
+ * their row, with the reason below the table.
+ */
+import { CONTESTANTS, type ContestantName } from './config.js';
+import { fmtCount, fmtMs, fmtRatio, sizeLabel } from './format.js';
+import type { BenchReport, BigtreeResult, BurstResult, LatencyResult, MeshdbResult, StatusResult, WorkloadResult } from './results.js';
+import { median, ratio } from './stats.js';
+
+/** File names (relative to the markdown file) of the charts to show, where rendered. */
+export interface ChartLinks {
+  readonly latency?: string;
+  readonly burst?: string;
+}
+
+const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+/** A table whose first column is left-aligned and the rest right-aligned (figures), or all left. */
+const table = (head: readonly string[], rows: readonly (readonly string[])[], figures = true) => [row(head), row(head.map((_, i) => (i === 0 || !figures ? '---' : '---:'))), ...rows.map(row)];
+const order = (c: ContestantName) => CONTESTANTS.indexOf(c);
+const byContestant = <T extends WorkloadResult>(rs: readonly T[]) => [...rs].sort((a, b) => order(a.contestant) - order(b.contestant));
+const reasons = (rs: readonly WorkloadResult[]) => rs.flatMap((r) => (r.status === 'ok' ? [] : [`- ${r.contestant}: ${r.status === 'failed' ? `failed: ${r.reason}` : r.reason}`]));
+
+function latencySection(rs: readonly LatencyResult[], links: ChartLinks): string[] {
+  if (rs.length === 0) return [];
+  const lm = rs.find((r) => r.contestant === 'livemirror' && r.status === 'ok')?.summary.p50 ?? NaN;
+  const rows = byContestant(rs).map((r) => {
+    if (r.status !== 'ok') return [r.contestant, r.status, '—', '—', '—', '—', '—', '—'];
+    const s = r.summary;
+    return [r.contestant, String(s.n), s.misses === 0 ? '0' : `**${s.misses}**`, fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.max), fmtRatio(ratio(s.p50, lm))];
+  });
+  const deadlines = byContestant(rs)
+    .map((r) => `${r.contestant} ${fmtMs(r.deadlineMs)}`)
+    .join(', ');
+  return [
+    '## Latency: one small file → on all replicas',
+    '',
+    'One small file written to the source, until it is present with the right size and content on every replica. ' +
+      'Percentiles are nearest-rank over the samples that arrived; a sample past its deadline is a miss, counted here and shown in the JSON.',
+    '',
+    ...table(['contestant', 'samples', 'misses', 'p50', 'p90', 'p99', 'max', 'p50 ÷ livemirror'], rows),
+    ...(reasons(rs).length > 0 ? ['', ...reasons(rs)] : []),
+    '',
+    `Deadlines per sample: ${deadlines}. ` +
+      "**lsyncd-default's latency is its delay**: default.rsync waits `delay = 15` s after a change before it runs rsync, so its figure is 15 s plus one rsync, by design, not a fault. " +
+      'rsync-loop runs every 5 s; each sample starts at a random (seeded) phase of that period, so its latency is the wait for the next run (2.5 s on average) plus the rsync.',
+    ...(links.latency ? ['', `![latency per contestant](${links.latency})`] : []),
+    '',
+  ];
+}
+
+/** The median over a burst's runs of one figure. */
+const med = (r: BurstResult, f: (run: BurstResult['runs'][number]) => number) => median(r.runs.map(f));
+
+const OWN_COUNT: Record<string, string> = { rsyncBatches: 'batches + full syncs', rsyncCalls: '"Calling rsync" lines', rsyncRuns: 'rsync runs' };
+
+function burstSection(rs: readonly BurstResult[], links: ChartLinks): string[] {
+  const bySize = new Map<string, BurstResult[]>();
+  for (const r of rs) bySize.set(`${r.size.files}x${r.size.dirs}`, [...(bySize.get(`${r.size.files}x${r.size.dirs}`) ?? []), r]);
+  const out: string[] = [];
+  for (const group of bySize.values()) {
+    const size = group[0]!.size;
+    const okFig = (c: ContestantName, f: (run: BurstResult['runs'][number]) => number) => {
+      const r = group.find((g) => g.contestant === c && g.status === 'ok');
+      return r ? med(r, f) : NaN;
+    };
+    const floorLast = okFig('floor', (x) => x.fromLastMs);
+    const floorFirst = okFig('floor', (x) => x.fromFirstMs);
+    const lmLast = okFig('livemirror', (x) => x.fromLastMs);
+    const rows = byContestant(group).map((r) => {
+      if (r.status !== 'ok') return [r.contestant, r.status, '—', '—', '—', '—', '—', '—'];
+      const first = med(r, (x) => x.fromFirstMs);
+      const last = med(r, (x) => x.fromLastMs);
+      const per1000 = med(r, (x) => (x.rsyncInvocations / size.files) * 1000);
+      const own = Object.keys(r.runs[0]?.selfCounts ?? {})[0];
+      const ownPer1000 = own === undefined ? NaN : med(r, (x) => ((x.selfCounts[own] ?? NaN) / size.files) * 1000);
+      return [
+        r.contestant,
+        fmtMs(first),
+        fmtMs(last),
+        `${fmtRatio(ratio(first, floorFirst))} / ${fmtRatio(ratio(last, floorLast))}`,
+        fmtRatio(ratio(last, lmLast)),
+        fmtCount(Number(per1000.toFixed(1))),
+        own === undefined ? '—' : `${fmtCount(Number(ownPer1000.toFixed(1)))} (${OWN_COUNT[own] ?? own})`,
+        r.runs.some((x) => x.confirmed === 'later') ? 'later' : 'at once',
+      ];
+    });
+    out.push(
+      `## Burst: ${sizeLabel(size)} → converged on all replicas`,
+      '',
+      `Written as fast as one process can (writing took ${fmtMs(median(group.flatMap((g) => g.runs.map((x) => x.writeMs))))}, median over all runs: a contestant busy during the writes slows them), then polled until every replica holds every file; ` +
+        `medians of ${size.runs} run${size.runs === 1 ? '' : 's'} per contestant, each on a fresh tree. floor is one \`rsync -a\` of the finished tree to the replicas in parallel, started after the last write.`,
+      '',
+      ...table(['contestant', 'from first write', 'from last write', '÷ floor (first / last)', '÷ livemirror (last)', 'rsync runs per 1,000 files (/proc)', 'own count per 1,000 files', 'full check'], rows),
+      ...(reasons(group).length > 0 ? ['', ...reasons(group)] : []),
+      '',
+    );
+  }
+  if (out.length === 0) return [];
+  out.push(
+    '"full check": the trees (names, types, modes, sizes, mtimes, content) compared equal at once when every file had arrived with its size (`at once`), or only later (`later`: the time shown is then when they did). ' +
+      '"rsync runs" are counted for every contestant alike by a /proc scan every 20 ms (an rsync process whose parent is not rsync, below the benchmark process); an rsync that starts and ends between two scans is missed, so these are lower bounds. ' +
+      "The contestant's own count (livemirror: batches + full syncs from its status; lsyncd: its \"Calling rsync\" log lines; loops: the runs started) is shown beside it.",
+    ...(links.burst ? ['', `![burst convergence per contestant](${links.burst})`] : []),
+    '',
+  );
+  return out;
+}
+
+function aloneSection(bt?: BigtreeResult, mdb?: MeshdbResult, st?: StatusResult): string[] {
+  const rows: string[][] = [];
+  const why = (r: WorkloadResult) => (r.status === 'ok' ? '' : `${r.status}: ${r.reason}`);
+  if (bt)
+    rows.push([
+      'bigtree',
+      bt.status === 'ok'
+        ? `${fmtCount(bt.dirs)} directories: ready after ${fmtMs(bt.readyMs ?? NaN)} (process start included, no initial sync), ${fmtCount(bt.watches ?? NaN)} watches, RSS ${fmtCount(Math.round(bt.rssMiB ?? NaN))} MiB`
+        : why(bt),
+    ]);
+  if (mdb)
+    rows.push([
+      'meshdb',
+      mdb.status === 'ok'
+        ? `${fmtCount(mdb.recorded ?? NaN)} paths recorded by a catch-up scan in ${fmtMs(mdb.recordMs ?? NaN)}; state database ${(mdb.dbMiB ?? NaN).toFixed(1)} MiB on disk (du)`
+        : why(mdb),
+    ]);
+  if (st) rows.push(['status', st.status === 'ok' ? `\`livemirror status\` against a running daemon: median ${fmtMs(st.medianMs)} wall time over ${st.samplesMs.length} runs (node start included)` : why(st)]);
+  if (rows.length === 0) return [];
+  return ['## livemirror alone', '', ...table(['workload', 'result'], rows, false), ''];
+}
+
+/** The whole markdown file. */
+export function renderMarkdown(r: BenchReport, links: ChartLinks = {}): string {
+  const m = r.machine;
+  const of = <W extends WorkloadResult['workload']>(w: W) => r.results.filter((x): x is Extract<WorkloadResult, { workload: W }> => x.workload === w);
+  const used = new Set(r.results.map((x) => x.contestant));
+  const load = (l?: readonly number[]) => (l ? l.map((x) => x.toFixed(1)).join(' ') : '—');
+  return [
+    `# livemirror side by side: ${r.mode} run of ${r.startedAt}`,
+    '',
+    `${m.cpus} CPUs (${m.cpuModel}), Linux ${m.kernel}, Node ${m.node}, ${m.rsync}, lsyncd ${m.lsyncd}; commit ${m.commit}. ` +
+      `Load average ${load(m.loadavgStart)} at the start, ${load(m.loadavgEnd)} at the end. ` +
+      'One run on one machine: absolute times move with its load; compare within a table. ' +
+      'Every replica is a local directory on the same disk as the source.',
+    '',
+    ...latencySection(of('latency'), links),
+    ...burstSection(of('burst'), links),
+    ...aloneSection(of('bigtree')[0], of('meshdb')[0], of('status')[0]),
+    '## Contestants',
+    '',
+    ...CONTESTANTS.filter((c) => used.has(c)).map((c) => `- **${c}**: ${r.setups[c]}`),
+    '',
+  ].join('\n');
+}

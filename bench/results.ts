@@ -1,0 +1,98 @@
+/**
+ * What one benchmark run records (types only): the JSON file holds a BenchReport with every
+ * sample; the markdown table and the charts are computed from it.
+ */
+import type { BurstSize, ContestantName, Mode, WorkloadName } from './config.js';
+import type { LatencySample, LatencySummary } from './stats.js';
+
+/** ok: measured; not installed / failed: no figures, and the reason is shown wherever the figures would be. */
+export type Outcome = { readonly status: 'ok' } | { readonly status: 'not installed' | 'failed'; readonly reason: string };
+
+export type LatencyResult = Outcome & {
+  readonly workload: 'latency';
+  readonly contestant: ContestantName;
+  readonly deadlineMs: number;
+  /** Pause after each sample, and the random extra up to a contestant's period (rsync-loop). */
+  readonly pauseMs: number;
+  readonly phaseJitterMs: number;
+  readonly samples: readonly LatencySample[];
+  readonly summary: LatencySummary;
+};
+
+export interface BurstRun {
+  /** From starting the contestant to the end of its initial sync (of the empty tree). */
+  readonly startMs: number;
+  /** Writing the whole tree (first write to last write). */
+  readonly writeMs: number;
+  readonly fromFirstMs: number;
+  readonly fromLastMs: number;
+  readonly confirmed: 'at once' | 'later';
+  /** rsync invocations and processes seen by the /proc scan (rsync-count.ts), first write to convergence. */
+  readonly rsyncInvocations: number;
+  readonly rsyncProcesses: number;
+  readonly scans: number;
+  readonly maxScanGapMs: number;
+  /** The contestant's own counts over the same span (livemirror: batches + full syncs; lsyncd: "Calling rsync" lines; loops: runs). */
+  readonly selfCounts: Readonly<Record<string, number>>;
+}
+
+export type BurstResult = Outcome & {
+  readonly workload: 'burst';
+  readonly contestant: ContestantName;
+  readonly size: BurstSize;
+  readonly deadlineMs: number;
+  readonly runs: readonly BurstRun[];
+};
+
+export type BigtreeResult = Outcome & {
+  readonly workload: 'bigtree';
+  readonly contestant: 'livemirror';
+  readonly dirs: number;
+  readonly watches?: number;
+  readonly readyMs?: number;
+  readonly rssMiB?: number;
+};
+
+export type MeshdbResult = Outcome & {
+  readonly workload: 'meshdb';
+  readonly contestant: 'livemirror';
+  readonly paths: number;
+  readonly recorded?: number;
+  readonly recordMs?: number;
+  readonly dbMiB?: number;
+};
+
+export type StatusResult = Outcome & {
+  readonly workload: 'status';
+  readonly contestant: 'livemirror';
+  /** Wall time of each `livemirror status --socket S` run. */
+  readonly samplesMs: readonly number[];
+  readonly medianMs: number;
+};
+
+export type WorkloadResult = LatencyResult | BurstResult | BigtreeResult | MeshdbResult | StatusResult;
+
+export interface MachineFacts {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly kernel: string;
+  readonly node: string;
+  readonly rsync: string;
+  /** Looked up again at the end of the run: a contestant may have installed it. */
+  lsyncd: string;
+  readonly loadavgStart: readonly number[];
+  loadavgEnd?: readonly number[];
+  readonly commit: string;
+}
+
+export interface BenchReport {
+  readonly startedAt: string;
+  finishedAt?: string;
+  readonly mode: Mode;
+  readonly workloads: readonly WorkloadName[];
+  readonly contestants: readonly ContestantName[];
+  /** What each contestant runs, as the report says it. */
+  readonly setups: Readonly<Record<ContestantName, string>>;
+  readonly machine: MachineFacts;
+  readonly results: WorkloadResult[];
+}
