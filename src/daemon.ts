@@ -10,6 +10,8 @@ import { realClock, type Clock } from './core/clock.js';
 import { errorText } from './core/errors.js';
 import { MeshNode } from './mesh/mesh.js';
 import { Replica } from './replicate/replica.js';
+import { sweepOrphans } from './replicate/ssh/runtime-dir.js';
+import { defaults } from './config/defaults.js';
 import type { RunRsync } from './replicate/rsync-run.js';
 import type { Renamer } from './replicate/transport.js';
 import { Settler } from './pipeline/settler.js';
@@ -84,6 +86,7 @@ export class Daemon {
     // A mesh node first records what changed while it was down and applies what peers left in
     // its inbox; its initial sync then offers its whole index to each peer (never a --delete).
     const caughtUp = this.mesh ? await this.mesh.catchUp() : [];
+    if (c.replicas.some((r) => r.target.kind === 'ssh' && (r.sshConnectionSharing ?? defaults.sshConnectionSharing))) await this.sweepSshMasters();
     for (const spec of c.replicas) this.addReplica(spec, c.initialSync);
     if (this.mesh) {
       await this.mesh.startInbox((changes) => this.sendAll(changes));
@@ -174,6 +177,12 @@ export class Daemon {
       r.requestFullSync('config reloaded');
     }
     this.log.info({ event: 'reloaded', origin: next.origin, restartedWatch: !sameWatch }, 'configuration reloaded');
+  }
+
+  /** ssh masters left by a daemon that died without stopping them (replicate/ssh/runtime-dir.ts). */
+  private async sweepSshMasters(): Promise<void> {
+    const swept = await sweepOrphans();
+    if (swept.length > 0) this.log.info({ event: 'ssh-orphans', dirs: swept }, `stopped the ssh masters of ${swept.length} livemirror process(es) that died: ${swept.join(', ')}`);
   }
 
   private addReplica(spec: Config['replicas'][number], initialSync: boolean): void {

@@ -58,6 +58,11 @@ describe('loadConfigFile', () => {
     expect(c.initialSync).toBe(true);
   });
 
+  it('sshConnectionSharing: absent means the default (on), false turns it off for that replica', () => {
+    const c = load(`source: ${src}\nreplicas: [{target: "a:/x"}, {target: "b:/x", sshConnectionSharing: false}]`).run();
+    expect(c.replicas.map((r) => r.sshConnectionSharing)).toEqual([undefined, false]);
+  });
+
   it.each<[string, string, string, RegExp]>([
     ['unknown key', `source: ${src}\nreplicas: [{target: /tmp/x}]\nsetle: 5`, 'setle', /unknown key/],
     ['unknown replica key', `source: ${src}\nreplicas: [{target: /tmp/x, pasword: y}]`, 'replicas[0].pasword', /unknown key/],
@@ -71,6 +76,7 @@ describe('loadConfigFile', () => {
     ['password file on ssh', `source: ${src}\nreplicas: [{target: "h:/x", passwordFile: ${pass}}]`, 'replicas[0].passwordFile', /only rsync:\/\//],
     ['replica inside source', `source: ${src}\nreplicas: [{target: ${src}/m}]`, 'replicas[0].target', /inside the source/],
     ['duplicate names', `source: ${src}\nreplicas: [{target: "a:/x"}, {target: "a:/y"}]`, 'replicas[1].name', /unique/],
+    ['connection sharing on a local replica', `source: ${src}\nreplicas: [{target: /tmp/x, sshConnectionSharing: false}]`, 'replicas[0].sshConnectionSharing', /only ssh replicas/],
     ['reserved rsync option', `source: ${src}\nreplicas: [{target: /tmp/x}]\nrsyncOptions: [--files-from=/etc/passwd]`, 'rsyncOptions[0]', /set by livemirror/],
   ])('%s → names %s', (_n, yaml, field, message) => {
     const e = errorOf(yaml);

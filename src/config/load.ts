@@ -83,6 +83,7 @@ export function resolveConfig(raw: unknown, origin: string, baseDir: string): Co
       knownHostsFile: r.knownHostsFile,
       ...(r.sshPort !== undefined ? { sshPort: r.sshPort } : {}),
       ...(r.remoteRsyncPath !== undefined ? { remoteRsyncPath: r.remoteRsyncPath } : {}),
+      ...(r.sshConnectionSharing !== undefined ? { sshConnectionSharing: r.sshConnectionSharing } : {}),
       rsyncOptions: [...c.rsyncOptions, ...r.rsyncOptions],
       renames: r.renames,
       rsyncPath: c.rsyncPath,

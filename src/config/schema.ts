@@ -71,13 +71,14 @@ function replicaSchema(fs: PathChecks) {
       knownHostsFile: checked('expected a file name', (p) => fs.readableFile(fs.abs(p))).optional(),
       sshPort: z.number().int().min(1).max(65535).optional(),
       remoteRsyncPath: z.string().min(1).optional(),
+      sshConnectionSharing: z.boolean().optional(),
       rsyncOptions: z.array(rsyncOption).default([]),
       renames: z.boolean().default(defaults.renames),
     })
     .strict()
     .superRefine((r, ctx) => {
       const kind = r.target.target.kind;
-      for (const key of ['sshPort', 'remoteRsyncPath'] as const)
+      for (const key of ['sshPort', 'remoteRsyncPath', 'sshConnectionSharing'] as const)
         if (r[key] !== undefined && kind !== 'ssh') ctx.addIssue({ code: 'custom', path: [key], message: 'only ssh replicas (host:/path) take this' });
       if (r.passwordFile !== undefined && kind !== 'daemon')
         ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'only rsync:// (rsync daemon) replicas take a password file' });

@@ -23,5 +23,8 @@ export interface ReplicaSpec {
   rsyncPath: string;
   /** The rsync program on an ssh replica (rsync --rsync-path); default: `rsync` in its PATH. */
   remoteRsyncPath?: string;
+  /** ssh replicas: run rsync's ssh over one kept connection (replicate/ssh/master.ts); only
+   *  `false` turns it off (default: config/defaults.ts sshConnectionSharing). */
+  sshConnectionSharing?: boolean;
 }
 

@@ -6,7 +6,7 @@ import { errorText } from '../core/errors.js';
 import { meshRel } from '../core/mesh-layout.js';
 import { displayPath, type RelPath } from '../core/path.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
-import { addStats, rsyncPasses, runRsyncPass, zeroStats, type BatchRunner, type Outcome, type PassContext } from '../replicate/batch-run.js';
+import { addStats, argsBase, rsyncPasses, runRsyncPass, zeroStats, type BatchRunner, type Outcome, type PassContext } from '../replicate/batch-run.js';
 import { deliverArgs, fileList, identityArgs, stageArgs, type ArgsInput } from '../replicate/rsync-args.js';
 import { readState } from './fs-state.js';
 import type { LoopDetector } from './loop-detector.js';
@@ -234,7 +234,7 @@ export class MeshPush implements BatchRunner {
   }
 
   private argsInput(ctx: PassContext): ArgsInput {
-    return { spec: ctx.spec, tunables: ctx.tunables, root: ctx.root, excludes: ctx.excludes };
+    return argsBase(ctx);
   }
 }
 

@@ -4,7 +4,7 @@ import type { ReplicaSpec } from '../core/replica-spec.js';
 import type { ReplicaTunables } from '../core/tunables.js';
 import { compareBytes, type RelPath } from '../core/path.js';
 import { defaults } from '../config/defaults.js';
-import { fileList, rsyncArgs } from './rsync-args.js';
+import { fileList, rsyncArgs, type ArgsInput } from './rsync-args.js';
 import { classifyExit, type ExitClass } from './rsync-exit.js';
 import type { RsyncResult, RunRsync } from './rsync-run.js';
 import { sourceRaces } from './rsync-stderr.js';
@@ -25,6 +25,15 @@ export interface PassContext {
   signal: AbortSignal;
   /** An operator released the safety valve for this run (Replica.release()). */
   massDeleteAllowed: boolean;
+  /** ssh replicas: the control socket of the replica's ssh master now, if one is up
+   *  (ssh/master.ts); asked before each pass, so a pass after the master died connects directly. */
+  controlPath?: () => string | undefined;
+}
+
+/** The rsync-args input fields that come from a pass context. */
+export function argsBase(ctx: PassContext): Pick<ArgsInput, 'spec' | 'tunables' | 'root' | 'excludes' | 'controlPath'> {
+  const controlPath = ctx.controlPath?.();
+  return { spec: ctx.spec, tunables: ctx.tunables, root: ctx.root, excludes: ctx.excludes, ...(controlPath !== undefined ? { controlPath } : {}) };
 }
 
 /**
@@ -138,10 +147,7 @@ async function runPass(
   opts: { fuzzy?: boolean; onProgress?: (p: { bytes: number; percent: number }) => void },
 ): Promise<Outcome> {
   const args = rsyncArgs(pass, {
-    spec: ctx.spec,
-    tunables: ctx.tunables,
-    root: ctx.root,
-    excludes: ctx.excludes,
+    ...argsBase(ctx),
     fuzzy: opts.fuzzy ?? false,
     progress: opts.onProgress !== undefined,
   });

@@ -14,6 +14,7 @@ import { renamerFor } from './renamer-for.js';
 import { runOf, type LastError, type ReplicaState, type Run } from './replica-state.js';
 import { formatReport } from './report-format.js';
 import { rsyncRunner, type RunRsync } from './rsync-run.js';
+import { masterOptions, SshMaster } from './ssh/master.js';
 import type { Renamer } from './transport.js';
 import type { BatchReport } from './types.js';
 
@@ -31,6 +32,9 @@ export interface ReplicaDeps {
   runner?: BatchRunner;
   /** Default: by target kind (renamer-for.ts); `null`: never rename. */
   renamer?: Renamer | null;
+  /** ssh connection sharing (ssh/master.ts). Default: a master for an ssh target unless
+   *  `spec.sshConnectionSharing` is false; `null`: none. */
+  sshMaster?: SshMaster | null;
   /** [0,1) for the backoff jitter. */
   rand?: () => number;
   /** Every report, after it is logged (metrics, tests). */
@@ -89,6 +93,8 @@ export class Replica {
   private readonly run: RunRsync;
   private readonly renamer: Renamer | undefined;
   private readonly rand: () => number;
+  /** The ssh master whose connection this replica's rsyncs share (ssh targets). */
+  readonly sshMaster: SshMaster | undefined;
 
   constructor(
     readonly spec: ReplicaSpec,
@@ -99,7 +105,13 @@ export class Replica {
     this.run = deps.runRsync ?? rsyncRunner(this.clock);
     this.renamer = deps.renamer === null ? undefined : (deps.renamer ?? renamerFor(spec, tunables, this.clock));
     this.rand = deps.rand ?? Math.random;
+    this.sshMaster = deps.sshMaster === null ? undefined : (deps.sshMaster ?? this.defaultMaster());
     this.initial = new Promise((resolve) => (this.initialDone = resolve));
+  }
+
+  private defaultMaster(): SshMaster | undefined {
+    if (this.spec.target.kind !== 'ssh' || !(this.spec.sshConnectionSharing ?? defaults.sshConnectionSharing)) return undefined;
+    return new SshMaster(this.spec, masterOptions(this.tunables), { clock: this.clock, rand: this.rand, onReport: (r) => this.emit(r) });
   }
 
   /**
@@ -109,6 +121,8 @@ export class Replica {
   start(opts: { initialSync: boolean }): void {
     if (this.lifecycle !== 'new') return;
     this.lifecycle = 'running';
+    // Its connection comes up while the first run starts; runs go direct until it is there.
+    this.sshMaster?.start();
     if (opts.initialSync) {
       this.fullReason = 'initial sync';
       this.queue.collapseToRoot(this.clock.now());
@@ -209,6 +223,8 @@ export class Replica {
       this.clock.clearTimeout(t);
     }
     await this.renamer?.close().catch(() => {});
+    // After the last run: an rsync still running over the master would be cut with it.
+    await this.sshMaster?.stop();
     const unsent = this.queue.size;
     if (unsent > 0) {
       const error = { time: this.clock.now(), message: `stopped with ${unsent} changes not sent` };
@@ -284,6 +300,7 @@ export class Replica {
         emit: (r) => this.emit(r),
         signal: run.abort.signal,
         massDeleteAllowed: this.massDeleteAllowed,
+        ...(this.sshMaster ? { controlPath: () => this.sshMaster?.controlPath } : {}),
       };
       const runner = this.deps.runner ?? rsyncPasses;
       outcome = batch ? await runner.batch(ctx, run.changes, batch) : await runner.full(ctx, this.fullReason);

@@ -35,6 +35,15 @@ describe('formatReport', () => {
     [{ kind: 'state', from: 'idle', to: 'syncing' }, 'debug', 'idle → syncing'],
     [{ kind: 'stopped', unsent: 0, killed: false }, 'info', 'stopped'],
     [{ kind: 'stopped', unsent: 3, killed: true }, 'warn', 'stopped with 3 changes not sent (the running rsync was killed)'],
+    [{ kind: 'ssh-master-started', pid: 7, socket: '/run/s' }, 'debug', 'ssh master started (pid 7, socket /run/s)'],
+    [
+      { kind: 'ssh-master-exited', pid: 7, exitCode: 255, reason: 'Connection closed', upMs: 61_400, attempt: 1, restartInMs: 900, repeated: false },
+      'warn',
+      'ssh master (pid 7) ended after 61 s (exit 255): Connection closed; rsync connects directly meanwhile; restart 1 in 900 ms',
+    ],
+    [{ kind: 'ssh-master-exited', pid: 8, signal: 'SIGKILL', reason: 'killed by SIGKILL', upMs: 0, attempt: 2, restartInMs: 2000, repeated: true }, 'debug', 'ssh master (pid 8) ended after 0 s (SIGKILL): killed by SIGKILL; rsync connects directly meanwhile; restart 2 in 2000 ms'],
+    [{ kind: 'ssh-master-stopped', pid: 7, killed: false }, 'debug', 'ssh master (pid 7) stopped'],
+    [{ kind: 'ssh-master-off', reason: 'no directory' }, 'warn', 'no ssh connection sharing: no directory; every rsync logs in afresh'],
   ])('%j', (report, level, msg) => {
     expect(formatReport(report)).toEqual({ level, msg });
   });

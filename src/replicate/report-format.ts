@@ -44,6 +44,19 @@ export function formatReport(r: BatchReport): { level: ReportLevel; msg: string 
         level: r.unsent > 0 ? 'warn' : 'info',
         msg: r.unsent > 0 ? `stopped with ${r.unsent} changes not sent${r.killed ? ' (the running rsync was killed)' : ''}` : 'stopped',
       };
+    case 'ssh-master-started':
+      return { level: 'debug', msg: `ssh master started (pid ${r.pid}, socket ${r.socket})` };
+    case 'ssh-master-exited': {
+      const how = r.exitCode !== undefined ? `exit ${r.exitCode}` : (r.signal ?? 'no exit code');
+      return {
+        level: r.repeated ? 'debug' : 'warn',
+        msg: `ssh master (pid ${r.pid}) ended after ${Math.round(r.upMs / 1000)} s (${how}): ${r.reason}; rsync connects directly meanwhile; restart ${r.attempt} in ${r.restartInMs} ms`,
+      };
+    }
+    case 'ssh-master-stopped':
+      return { level: 'debug', msg: `ssh master (pid ${r.pid}) stopped${r.killed ? ' (killed: it ignored SIGTERM)' : ''}` };
+    case 'ssh-master-off':
+      return { level: 'warn', msg: `no ssh connection sharing: ${r.reason}; every rsync logs in afresh` };
   }
 }
 

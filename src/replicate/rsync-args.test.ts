@@ -138,6 +138,41 @@ describe('sshCommand', () => {
     expect(sshCommand(s, 5)).toBe(want);
     expect(sshCommand(s, 5)).not.toMatch(/StrictHostKeyChecking=no/);
   });
+
+  it('with a control path: the same options, then the socket and ControlMaster=no (never a master of its own)', () => {
+    expect(sshCommand(ssh, 10, '/run/user/0/livemirror-42-Ab3dE9/master.sock')).toBe(
+      `${SSH_E} -o ControlPath=/run/user/0/livemirror-42-Ab3dE9/master.sock -o ControlMaster=no`,
+    );
+  });
+
+  it('a control path with spaces, quotes and % reaches ssh as one word it reads back exactly', () => {
+    // rsync splits the -e value ('…' groups, '' inside stands for '); ssh then reads the -o
+    // value: "…" groups, \ escapes " and \, %% is a literal % (ControlPath expands % tokens).
+    const s = spec({ kind: 'ssh', host: 'h', path: '/p' });
+    expect(sshCommand(s, 5, "/tmp/my dir/it's %h/master.sock")).toBe(
+      `ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=5 -o 'ControlPath="/tmp/my dir/it''s %%h/master.sock"' -o ControlMaster=no`,
+    );
+    expect(sshCommand(s, 5, '/tmp/q"uote\\x')).toContain(`-o 'ControlPath="/tmp/q\\"uote\\\\x"'`);
+  });
+});
+
+describe('rsyncArgs over a shared ssh connection', () => {
+  const socket = '/tmp/livemirror-7-x1Y2z3/master.sock';
+  const shared = `${SSH_E} -o ControlPath=${socket} -o ControlMaster=no`;
+  it.each(['files', 'deletes', 'tree', 'full'] as const)('%s: -e carries the control path', (pass) => {
+    const argv = rsyncArgs(pass, input(ssh, { controlPath: socket }));
+    expect(argv[argv.indexOf('-e') + 1]).toBe(shared);
+    expect(argv.filter((a) => a === '-e')).toHaveLength(1);
+  });
+  it('mesh runs carry it too; without one, -e is the plain command', () => {
+    expect(deliverArgs({ ...input(ssh, { controlPath: socket }), file: '/m.json' })).toContain(shared);
+    expect(stageArgs({ ...input(ssh, { controlPath: socket }), stageId: 's', full: false })).toContain(shared);
+    expect(rsyncArgs('tree', input(ssh))).toContain(SSH_E);
+  });
+  it('local and daemon targets ignore it', () => {
+    expect(rsyncArgs('tree', input(local, { controlPath: socket }))).toEqual(rsyncArgs('tree', input(local)));
+    expect(rsyncArgs('tree', input(daemon, { controlPath: socket }))).toEqual(rsyncArgs('tree', input(daemon)));
+  });
 });
 
 describe('quoteRshArg', () => {

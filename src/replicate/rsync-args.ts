@@ -4,6 +4,7 @@ import { hostForUrl } from '../core/target.js';
 import type { RsyncPass } from './types.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import type { ReplicaTunables } from '../core/tunables.js';
+import { sharedOptions, sshOptions } from './ssh/ssh-args.js';
 
 /**
  * The argv of every rsync a replica runs. Pure: no fs, no child_process.
@@ -36,6 +37,9 @@ export interface ArgsInput {
   fuzzy?: boolean;
   /** Full pass only: print overall progress (--info=progress2) for the progress log. */
   progress?: boolean;
+  /** ssh targets: the socket of the replica's ssh master (ssh/master.ts); rsync's ssh runs its
+   *  session over that connection, or connects directly when no master answers there. */
+  controlPath?: string;
 }
 
 /** The options every list pass needs (documented in the module comment). */
@@ -95,14 +99,15 @@ export function listOnlyArgs(input: ArgsInput): string[] {
 }
 
 /** livemirror's own options, after the user's so that they win. */
-function fixedOptions({ spec, tunables }: ArgsInput): string[] {
+function fixedOptions(input: ArgsInput): string[] {
+  const { spec, tunables } = input;
   // --modify-window=-1: rsync's quick check compares whole seconds by default, so a file
   // rewritten at the same size within the second of its last transfer was skipped (found by the
   // faults scenario: same size and mtime, different content). -1 compares nanoseconds.
   const out = ['-s', `--timeout=${tunables.ioTimeoutS}`, '--modify-window=-1', '--stats'];
   const t = spec.target;
   if (t.kind === 'ssh') {
-    out.push('-e', sshCommand(spec, tunables.connectTimeoutS));
+    out.push('-e', sshCommand(spec, tunables.connectTimeoutS, input.controlPath));
     if (spec.remoteRsyncPath !== undefined) out.push(`--rsync-path=${spec.remoteRsyncPath}`);
   }
   if (t.kind === 'daemon') {
@@ -140,16 +145,12 @@ export function destinationArg(spec: ReplicaSpec): string {
 }
 
 /**
- * The ssh command rsync runs (its -e value): batch mode (never prompts), host keys checked
- * strictly against the known_hosts file (never added or skipped), and the configured key only.
+ * The ssh command rsync runs (its -e value): the options every ssh of a replica gets
+ * (ssh/ssh-args.ts: batch mode, strict host key check, the configured key and port) and, with
+ * `controlPath`, those that run the session over the replica's ssh master when it is up.
  */
-export function sshCommand(spec: ReplicaSpec, connectTimeoutS: number): string {
-  const t = spec.target;
-  const port = t.kind === 'ssh' ? (t.port ?? spec.sshPort) : spec.sshPort;
-  const argv = ['ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `ConnectTimeout=${connectTimeoutS}`];
-  if (spec.knownHostsFile !== undefined) argv.push('-o', `UserKnownHostsFile=${spec.knownHostsFile}`);
-  if (spec.identityFile !== undefined) argv.push('-i', spec.identityFile, '-o', 'IdentitiesOnly=yes');
-  if (port !== undefined) argv.push('-p', String(port));
+export function sshCommand(spec: ReplicaSpec, connectTimeoutS: number, controlPath?: string): string {
+  const argv = ['ssh', ...sshOptions(spec, connectTimeoutS), ...(controlPath === undefined ? [] : sharedOptions(controlPath))];
   return argv.map(quoteRshArg).join(' ');
 }
 

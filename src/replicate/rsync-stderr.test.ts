@@ -18,6 +18,7 @@ describe('classifyStderrLine', () => {
     ['rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394) [sender=3.5.0]', { kind: 'summary' }],
     ['rsync warning: some files vanished before they could be transferred (code 24) at main.c(1394) [sender=3.5.0]', { kind: 'summary' }],
     ['', { kind: 'summary' }],
+    ['Control socket connect(/run/user/0/livemirror-4242-aB3dE9/master.sock): Connection refused', { kind: 'summary' }],
     // Not races: the sender cannot read, or the receiver failed.
     ['rsync: [sender] send_files failed to open "/src/secret": Permission denied (13)', { kind: 'other' }],
     ['rsync: [receiver] write failed on "/c/f" (in data): No space left on device (28)', { kind: 'other' }],

@@ -24,7 +24,8 @@ export type StderrLine =
   | { kind: 'race'; path: string }
   /** rsync skipped the --delete of directory contents because of an I/O error on the sender. */
   | { kind: 'deletions-skipped' }
-  /** The closing summary ("rsync error: ... (code 23)") or an empty line: says nothing new. */
+  /** The closing summary ("rsync error: ... (code 23)"), an empty line, or ssh's note that the
+   *  replica's ssh master did not answer (it then connected directly): says nothing new. */
   | { kind: 'summary' }
   | { kind: 'other' };
 
@@ -44,6 +45,8 @@ const RULES: readonly { re: RegExp; errnos?: ReadonlySet<number> }[] = [
 export function classifyStderrLine(raw: string): StderrLine {
   const line = raw.replace(/\r$/, '').trim();
   if (line === '' || /^rsync (?:error|warning): .*\(code \d+\)/.test(line)) return { kind: 'summary' };
+  // ssh/ssh-args.ts sharedOptions: a master killed a moment ago left its socket behind.
+  if (/^Control socket connect\(.*\): /.test(line)) return { kind: 'summary' };
   if (line === 'IO error encountered -- skipping file deletion') return { kind: 'deletions-skipped' };
   for (const rule of RULES) {
     const m = rule.re.exec(line);

@@ -68,4 +68,15 @@ export type BatchReport =
   | { kind: 'collapse'; reason: 'queue-cap' | 'outage' | 'requested'; queued: number; detail: string }
   | { kind: 'state'; from: ReplicaStateName; to: ReplicaStateName }
   /** stop() finished; `unsent` changes were not acknowledged (the next initial sync covers them). */
-  | { kind: 'stopped'; unsent: number; killed: boolean };
+  | { kind: 'stopped'; unsent: number; killed: boolean }
+  | MasterReport;
+
+/** What the ssh master of a replica's connection sharing did (ssh/master.ts). */
+export type MasterReport =
+  | { kind: 'ssh-master-started'; pid: number; socket: string }
+  /** It ended without being asked; rsync's ssh connects directly until it is back. `repeated`:
+   *  it ended for the same reason as the time before (logged quietly). */
+  | { kind: 'ssh-master-exited'; pid: number; exitCode?: number; signal?: string; reason: string; upMs: number; attempt: number; restartInMs: number; repeated: boolean }
+  | { kind: 'ssh-master-stopped'; pid: number; killed: boolean }
+  /** No connection sharing for this replica (no runtime directory, ssh would not start). */
+  | { kind: 'ssh-master-off'; reason: string };

@@ -23,6 +23,7 @@ export class TestSshd {
   private constructor(
     readonly dir: string,
     readonly port: number,
+    private readonly extraConfig: readonly string[],
   ) {
     this.keys = path.join(dir, 'keys');
     this.identityFile = path.join(this.keys, 'client_key');
@@ -31,8 +32,9 @@ export class TestSshd {
     this.logFile = path.join(dir, 'sshd.log');
   }
 
-  static async start(dir: string): Promise<TestSshd> {
-    const s = new TestSshd(dir, await freePort());
+  /** `extraConfig`: more sshd_config lines (after the fixture's own). */
+  static async start(dir: string, opts: { extraConfig?: readonly string[] } = {}): Promise<TestSshd> {
+    const s = new TestSshd(dir, await freePort(), opts.extraConfig ?? []);
     await s.launch();
     return s;
   }
@@ -93,6 +95,7 @@ export class TestSshd {
         'PermitRootLogin prohibit-password',
         'Subsystem sftp internal-sftp',
         'LogLevel INFO',
+        ...this.extraConfig,
         '',
       ].join('\n'),
     );
