@@ -20,8 +20,7 @@ import type { BatchReport } from './types.js';
  *
  * The sshd here sets SHLVL=1 for its sessions: root's ~/.bashrc on the CI machine runs `pyenv
  * init` (~0.8 s), and Debian's bash reads ~/.bashrc for every command sshd runs unless it is a
- * nested shell; so the timings below show what livemirror controls. The last test repeats the
- * timing against an sshd without it, as the machine's root account really is.
+ * nested shell. (Timings with and without sharing belong in `npm run bench`, not here.)
  */
 const tunables = testTunables();
 const silent = pino({ level: 'silent' });
@@ -82,8 +81,6 @@ async function masterUp(r: Replica): Promise<number> {
   return r.sshMaster?.pid ?? -1;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const fmt = (xs: number[]) => `p50 ${Math.round(median(xs))} ms (${xs.map((x) => Math.round(x)).join(', ')})`;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'lm-ssh-master-'));
@@ -181,35 +178,5 @@ describe('ssh connection sharing (one ssh master per replica)', () => {
     expect(x.exitCode).toBeDefined(); // it exited by itself, on request
     expect(existsSync(orphan)).toBe(false);
   });
-
-  it('time of a one-file batch, with and without sharing (printed, not asserted)', async () => {
-    const d = sshd as TestSshd;
-    console.log(`one-file batch over ssh, quiet login shell: ${await timing(d, 'quiet', 8)}`);
-    const plainShell = await TestSshd.start(path.join(dir, 'bashrc'));
-    try {
-      console.log(`one-file batch over ssh, root's login shell as it is here: ${await timing(plainShell, 'bashrc', 4)}`);
-    } finally {
-      await plainShell.stop();
-    }
-  });
 });
 
-/** `n` one-file batches to a replica with sharing and `n` to one without, on sshd `d`. */
-async function timing(d: TestSshd, tag: string, n: number): Promise<string> {
-  const shared = replicaFor(specFor(d, `${tag}-on`, path.join(dir, `dst-${tag}-on`)));
-  const plain = replicaFor(specFor(d, `${tag}-off`, path.join(dir, `dst-${tag}-off`), { sshConnectionSharing: false }));
-  shared.start({ initialSync: false });
-  plain.start({ initialSync: false });
-  await masterUp(shared);
-  await oneFileBatch(shared); // warm-up, both
-  await oneFileBatch(plain);
-  const on: number[] = [];
-  const off: number[] = [];
-  for (let i = 0; i < n; i++) {
-    on.push(await oneFileBatch(shared));
-    off.push(await oneFileBatch(plain));
-  }
-  await shared.stop(1000);
-  await plain.stop(1000);
-  return `sharing on ${fmt(on)}; off ${fmt(off)}`;
-}
