@@ -16,6 +16,7 @@ import { ALL_CONTESTANTS, cliMain } from './contestants.js';
 import { lsyncdVersion, machineFacts } from './machine.js';
 import { jsonPath, repoRoot, saveJson, writeOutputs } from './outputs.js';
 import type { BenchReport } from './results.js';
+import { sanityProblems } from './sanity.js';
 import { runBurst } from './workloads/burst.js';
 import { runLatency } from './workloads/latency.js';
 import { runBigtree, runMeshdb, runStatus } from './workloads/livemirror-only.js';
@@ -84,6 +85,8 @@ async function main(args: BenchArgs): Promise<void> {
   log(`bench: done in ${secs.toFixed(1)} s`);
   // --quick promises 3 minutes (issue #8): say so when a run broke that, e.g. on a loaded machine.
   if (args.mode === 'quick' && !args.fromJson && secs > 180) log(`bench: this quick run took ${secs.toFixed(0)} s, over its 3-minute budget (load average now ${os.loadavg()[0]!.toFixed(1)})`);
+  const problems = sanityProblems(report);
+  if (problems.length > 0) throw new Error(`the numbers of this run cannot be believed:\n  ${problems.join('\n  ')}`);
 }
 
 let args: BenchArgs;
