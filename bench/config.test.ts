@@ -5,10 +5,10 @@ describe('parseBenchArgs', () => {
   it('no arguments: every workload at full size, every contestant, results in bench/results', () => {
     expect(parseBenchArgs([], {})).toEqual({ workloads: [...WORKLOADS], mode: 'full', out: 'bench/results', publish: false, contestants: [...CONTESTANTS] });
   });
-  it('--quick alone runs latency and burst', () => {
+  it('--quick alone runs latency, burst and idle', () => {
     const a = parseBenchArgs(['--quick'], {});
     expect(a.mode).toBe('quick');
-    expect(a.workloads).toEqual(['latency', 'burst']);
+    expect(a.workloads).toEqual(['latency', 'burst', 'idle']);
   });
   it('named workloads run alone, once each, in the order given', () => {
     expect(parseBenchArgs(['status', 'latency', 'status'], {}).workloads).toEqual(['status', 'latency']);

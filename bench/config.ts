@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['latency', 'burst', 'bigtree', 'meshdb', 'status'] as const;
+export const WORKLOADS = ['latency', 'burst', 'idle', 'bigtree', 'meshdb', 'status'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Who replicates: the daemon, lsyncd two ways, a cron-style loop, and the floor (burst only). */
@@ -39,6 +39,8 @@ export interface BenchConfig {
   readonly bigtree: { readonly top: number; readonly sub: number };
   readonly meshdb: { readonly dirs: number; readonly filesPerDir: number };
   readonly status: { readonly runs: number };
+  /** How long a daemon is watched doing nothing (workloads/idle.ts). */
+  readonly idle: { readonly windowMs: number };
 }
 
 const full: BenchConfig = {
@@ -56,6 +58,7 @@ const full: BenchConfig = {
   bigtree: { top: 1_000, sub: 99 },
   meshdb: { dirs: 100, filesPerDir: 1_000 },
   status: { runs: 10 },
+  idle: { windowMs: 60_000 },
 };
 
 const quick: BenchConfig = {
@@ -66,6 +69,7 @@ const quick: BenchConfig = {
   burst: { sizes: [{ files: 2_000, dirs: 200, runs: 1 }] },
   bigtree: { top: 100, sub: 99 },
   meshdb: { dirs: 10, filesPerDir: 1_000 },
+  idle: { windowMs: 10_000 },
 };
 
 const tiny: BenchConfig = {
@@ -76,6 +80,7 @@ const tiny: BenchConfig = {
   bigtree: { top: 5, sub: 9 },
   meshdb: { dirs: 2, filesPerDir: 50 },
   status: { runs: 3 },
+  idle: { windowMs: 2_000 },
 };
 
 export function benchConfig(mode: Mode): BenchConfig {
@@ -100,7 +105,7 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench -- [${WORKLOADS.join('|')} ...] [--quick] [--out DIR] [--publish]
                         [--contestants ${CONTESTANTS.join(',')}] [--burst-sizes FILESxDIRS[xRUNS],...]
        npm run bench -- --from-json bench/results/bench-DATE.json [--out DIR] [--publish]
-  no workload: all of them (with --quick: latency and burst); BENCH_TINY=1 shrinks every size;
+  no workload: all of them (with --quick: latency, burst and idle); BENCH_TINY=1 shrinks every size;
   --from-json measures nothing: it writes the table and the charts of an earlier run again`;
 
 /** "2000x200" or "2000x200x3" → a burst size; throws on anything else. */
@@ -129,7 +134,7 @@ export function parseBenchArgs(argv: readonly string[], env: Readonly<Record<str
   const named = positionals.filter((p) => p !== '--');
   for (const w of named) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown workload ${JSON.stringify(w)}\n${USAGE}`);
   const mode: Mode = env['BENCH_TINY'] === '1' ? 'tiny' : values.quick ? 'quick' : 'full';
-  const workloads = named.length > 0 ? [...new Set(named as WorkloadName[])] : mode === 'full' ? [...WORKLOADS] : (['latency', 'burst'] as const);
+  const workloads = named.length > 0 ? [...new Set(named as WorkloadName[])] : mode === 'full' ? [...WORKLOADS] : (['latency', 'burst', 'idle'] as const);
   const contestants = values.contestants === undefined ? [...CONTESTANTS] : values.contestants.split(',').map((c) => c.trim());
   for (const c of contestants) if (!(CONTESTANTS as readonly string[]).includes(c)) throw new Error(`unknown contestant ${JSON.stringify(c)}\n${USAGE}`);
   const sizes = values['burst-sizes']?.split(',').map(parseBurstSize);

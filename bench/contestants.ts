@@ -31,6 +31,8 @@ export interface Running {
   selfCounts(): Promise<Record<string, number>>;
   /** Stops everything it started (by pid, SIGTERM then SIGKILL); never rejects. */
   stop(): Promise<void>;
+  /** The daemon's pid, for contestants that are one process (the idle workload reads its /proc). */
+  readonly pid?: number | undefined;
 }
 
 export interface Contestant {
@@ -132,6 +134,7 @@ function lsyncd(flavour: 'default' | 'tuned'): Contestant {
         throw e;
       }
       return {
+        pid: proc.pid,
         selfCounts: async () => ({ rsyncCalls }),
         stop: () => stopProcess(proc),
       };

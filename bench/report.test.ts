@@ -59,4 +59,18 @@ describe('renderMarkdown', () => {
   });
   it('livemirror alone: the status median', () => expect(md).toContain('| status | `livemirror status` against a running daemon: median 160 ms wall time over 3 runs'));
   it('no chart links when none were rendered', () => expect(renderMarkdown(sampleReport)).not.toContain('!['));
+  it('idle: CPU share and switch rate per daemon; one that failed keeps its row and says why', () => {
+    const withIdle = {
+      ...sampleReport,
+      results: [
+        ...sampleReport.results,
+        { workload: 'idle' as const, contestant: 'livemirror' as const, status: 'ok' as const, windowMs: 60_000, cpuPercent: 0.0123, switchesPerSecond: 0.45 },
+        { workload: 'idle' as const, contestant: 'lsyncd-tuned' as const, status: 'failed' as const, reason: 'no pid to measure' },
+      ],
+    };
+    const md2 = renderMarkdown(withIdle);
+    expect(md2).toContain('| livemirror | 0.012% | 0.45 | 60 s |');
+    expect(md2).toContain('| lsyncd-tuned | — | — | — |');
+    expect(md2).toContain('- lsyncd-tuned: failed: no pid to measure');
+  });
 });

@@ -6,7 +6,7 @@
  */
 import { CONTESTANTS, type ContestantName } from './config.js';
 import { fmtCount, fmtMs, fmtRatio, sizeLabel } from './format.js';
-import type { BenchReport, BigtreeResult, BurstResult, LatencyResult, MeshdbResult, StatusResult, WorkloadResult } from './results.js';
+import type { BenchReport, BigtreeResult, BurstResult, IdleResult, LatencyResult, MeshdbResult, StatusResult, WorkloadResult } from './results.js';
 import { median, ratio } from './stats.js';
 
 /** File names (relative to the markdown file) of the charts to show, where rendered. */
@@ -108,6 +108,22 @@ function burstSection(rs: readonly BurstResult[], links: ChartLinks): string[] {
   return out;
 }
 
+function idleSection(rs: readonly IdleResult[]): string[] {
+  if (rs.length === 0) return [];
+  const rows = byContestant(rs).map((r) =>
+    r.status === 'ok' ? [r.contestant, `${(r.cpuPercent ?? NaN).toFixed(3)}%`, (r.switchesPerSecond ?? NaN).toFixed(2), `${((r.windowMs ?? NaN) / 1000).toFixed(0)} s`] : [r.contestant, '—', '—', '—'],
+  );
+  return [
+    '## Idle: nothing changes',
+    '',
+    ...table(['contestant', 'CPU (% of one)', 'context switches a second', 'window'], rows),
+    '',
+    ...reasons(rs),
+    'The daemon started on its tree, 3 s for its startup to settle, then its process (all threads) read from /proc at the start and the end of the window: user + system time, voluntary + involuntary context switches. rsync-loop is not measured: it runs an rsync for every replica every 5 s whether anything changed or not.',
+    '',
+  ];
+}
+
 function aloneSection(bt?: BigtreeResult, mdb?: MeshdbResult, st?: StatusResult): string[] {
   const rows: string[][] = [];
   const why = (r: WorkloadResult) => (r.status === 'ok' ? '' : `${r.status}: ${r.reason}`);
@@ -146,6 +162,7 @@ export function renderMarkdown(r: BenchReport, links: ChartLinks = {}): string {
     '',
     ...latencySection(of('latency'), links),
     ...burstSection(of('burst'), links),
+    ...idleSection(of('idle')),
     ...aloneSection(of('bigtree')[0], of('meshdb')[0], of('status')[0]),
     '## Contestants',
     '',

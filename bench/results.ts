@@ -70,7 +70,17 @@ export type StatusResult = Outcome & {
   readonly medianMs: number;
 };
 
-export type WorkloadResult = LatencyResult | BurstResult | BigtreeResult | MeshdbResult | StatusResult;
+/** A daemon on a tree where nothing changes: its CPU share and context switches (workloads/idle.ts). */
+export type IdleResult = Outcome & {
+  readonly workload: 'idle';
+  readonly contestant: ContestantName;
+  readonly windowMs?: number;
+  /** Percent of one CPU. */
+  readonly cpuPercent?: number;
+  readonly switchesPerSecond?: number;
+};
+
+export type WorkloadResult = LatencyResult | BurstResult | BigtreeResult | MeshdbResult | StatusResult | IdleResult;
 
 export interface MachineFacts {
   readonly cpus: number;

@@ -18,6 +18,7 @@ import { jsonPath, repoRoot, saveJson, writeOutputs } from './outputs.js';
 import type { BenchReport } from './results.js';
 import { sanityProblems } from './sanity.js';
 import { runBurst } from './workloads/burst.js';
+import { runIdle } from './workloads/idle.js';
 import { runLatency } from './workloads/latency.js';
 import { runBigtree, runMeshdb, runStatus } from './workloads/livemirror-only.js';
 
@@ -49,6 +50,15 @@ async function measure(args: BenchArgs, outDir: string): Promise<BenchReport> {
         report.results.push(r);
         const s = r.summary;
         log(r.status === 'ok' ? `  ${name}: p50 ${s.p50.toFixed(1)} ms, p90 ${s.p90.toFixed(1)} ms, max ${s.max.toFixed(1)} ms, ${s.misses} misses` : `  ${name}: ${r.status}: ${r.reason}`);
+        saveJson(outDir, report);
+      }
+    } else if (w === 'idle') {
+      for (const name of args.contestants) {
+        const c = ALL_CONTESTANTS[name];
+        if (c.latencyDeadlineMs === undefined || c.periodMs !== undefined) continue; // daemons only: not floor, not the loop
+        const r = await runIdle(c, cfg, log);
+        report.results.push(r);
+        if (r.status !== 'ok') log(`  ${name}: ${r.status}: ${r.reason}`);
         saveJson(outDir, report);
       }
     } else if (w === 'burst') {

@@ -33,6 +33,9 @@ export function sanityProblems(report: BenchReport): string[] {
         // The scan records the directories too: at least every file.
         if (!positive(r.dbMiB) || (r.recorded ?? 0) < r.paths) out.push(`${who}: recorded ${r.recorded} of ${r.paths} paths, ${r.dbMiB} MiB`);
         break;
+      case 'idle':
+        if (!Number.isFinite(r.cpuPercent) || (r.cpuPercent ?? -1) < 0 || !Number.isFinite(r.switchesPerSecond) || !positive(r.windowMs)) out.push(`${who}: ${r.cpuPercent}% CPU, ${r.switchesPerSecond} switches/s over ${r.windowMs} ms`);
+        break;
       case 'status':
         if (!positive(r.medianMs)) out.push(`${who}: median ${r.medianMs} ms`);
         break;
