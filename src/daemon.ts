@@ -8,7 +8,7 @@ import { displayPath } from './core/path.js';
 import type { FsEvent } from './core/event.js';
 import { realClock, type Clock } from './core/clock.js';
 import { errorText } from './core/errors.js';
-import { MeshNode } from './mesh/mesh.js';
+import type { MeshNode } from './mesh/mesh.js';
 import { Replica } from './replicate/replica.js';
 import { sweepOrphans } from './replicate/ssh/runtime-dir.js';
 import { defaults } from './config/defaults.js';
@@ -254,6 +254,8 @@ export class Daemon {
   }
 
   private async openMesh(m: NonNullable<Config['mesh']>): Promise<MeshNode> {
+    // Loaded only for a mesh: LMDB (native) and the manifest schema are not a one-way daemon's cost.
+    const { MeshNode } = await import('./mesh/mesh.js');
     const node = await MeshNode.open({
       root: this.config.source,
       nodeName: m.nodeName,

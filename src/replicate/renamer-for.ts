@@ -1,6 +1,5 @@
 import type { Clock } from '../core/clock.js';
 import { localRenamer } from './transport-local.js';
-import { sshRenamer } from './transport-ssh.js';
 import type { Renamer } from './transport.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import type { ReplicaTunables } from '../core/tunables.js';
@@ -16,8 +15,23 @@ export function renamerFor(spec: ReplicaSpec, tunables: Pick<ReplicaTunables, 'c
     case 'local':
       return localRenamer(spec.target.path);
     case 'ssh':
-      return sshRenamer(spec, tunables, { clock });
+      return lazySshRenamer(spec, tunables, clock);
     case 'daemon':
       return undefined;
   }
+}
+
+/**
+ * The sftp renamer, loaded at the first rename: ssh2 (and its crypto) is the largest module the
+ * daemon has, and a daemon that never renames over ssh should not carry it from the start.
+ */
+function lazySshRenamer(spec: ReplicaSpec, tunables: Pick<ReplicaTunables, 'connectTimeoutS' | 'ioTimeoutS'>, clock: Clock): Renamer {
+  let real: Promise<Renamer> | undefined;
+  const get = () => (real ??= import('./transport-ssh.js').then((m) => m.sshRenamer(spec, tunables, { clock })));
+  return {
+    rename: async (move) => (await get()).rename(move),
+    close: async () => {
+      if (real) await (await real).close();
+    },
+  };
 }
