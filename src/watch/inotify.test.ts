@@ -72,10 +72,15 @@ describe('inotify_add_watch masks', () => {
       },
       // An empty root: no subdirectories to walk.
     };
-    const root = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/lm-mask-`);
-    const source = createInotifySource({ root, isExcluded: () => false, ffi });
-    await source.start();
-    await source.close();
+    const fs = await import('node:fs');
+    const root = fs.mkdtempSync(`${(await import('node:os')).tmpdir()}/lm-mask-`);
+    try {
+      const source = createInotifySource({ root, isExcluded: () => false, ffi });
+      await source.start();
+      await source.close();
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
     expect(masks.length).toBeGreaterThan(0);
     for (const m of masks) expect(m & IN_MASK_ADD).toBe(IN_MASK_ADD);
   });
