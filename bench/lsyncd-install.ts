@@ -4,14 +4,14 @@
  * what to install; the lsyncd contestants are then reported as "not installed".
  */
 import { execa } from 'execa';
+import { lsyncdVersion } from './machine.js';
 
 export type LsyncdAvailability = { readonly ok: true; readonly version: string } | { readonly ok: false; readonly reason: string };
 
+/** The installed lsyncd's version (machine.ts reads it the same way for the report), or undefined. */
 async function version(): Promise<string | undefined> {
-  const r = await execa('lsyncd', ['-version'], { reject: false, timeout: 10_000 });
-  if (r.failed && r.exitCode === undefined) return undefined; // not found
-  const m = /Version:\s*(\S+)/i.exec(`${r.stdout}\n${r.stderr}`) ?? /(\d+\.\d+\.\d+)/.exec(`${r.stdout}\n${r.stderr}`);
-  return m?.[1] ?? (`${r.stdout}${r.stderr}`.trim().split('\n')[0] || 'unknown');
+  const v = await lsyncdVersion();
+  return v === 'not installed' ? undefined : v;
 }
 
 async function aptGet(args: string[]): Promise<boolean> {
