@@ -3,7 +3,7 @@
  * cases, a local delete racing a peer's version of a directory and a crash between a write and
  * its record. Each test builds one node's tree, state and a peer's manifest by hand.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -85,14 +85,45 @@ describe('applyManifest', () => {
     const dying = Object.create(n.db, { write: { value: () => { throw new Error('killed'); } } }) as StateDb;
     const crashed = await applyManifest(manifest([entry]), n.stage, n.opts(dying));
     expect(crashed.skipped).toBe(1);
-    // Restart: the scan finds the disk ahead of its record, then the manifest (still in the inbox) is applied again.
-    const found = await n.local.scanAll();
+    // Restart (MeshNode.catchUp): the manifest, still in the inbox, is applied again, then the scan.
     const again = await applyManifest(manifest([entry]), n.stage, n.opts());
+    const found = await n.local.scanAll();
     expect(readFileSync(f, 'utf8')).toBe('newer from n2');
-    expect(n.db.get('f.txt')?.state).toEqual(entry.s);
-    // What the scan made is the peer's content under a vector concurrent with it: merged, not a conflict.
-    expect(found.map((c) => c.path)).toEqual(['f.txt']);
+    // The disk already held exactly n2's version: recorded as n2's, not as a new version of n1's
+    // own, which would be sent and conflict with whatever n2 writes next.
+    expect(n.db.get('f.txt')).toMatchObject({ state: entry.s, vv: { n1: 1, n2: 1 }, origin: 'n2' });
     expect(again.conflicts).toBe(0);
-    expect(again.merged).toBe(1);
+    expect(again.send).toEqual([]);
+    expect(found).toEqual([]);
+  });
+
+  it('a crash between applying a peer\'s deletion and recording it: the deletion is the peer\'s after the restart', async () => {
+    const n = node('n1');
+    writeFileSync(path.join(n.root, 'gone.txt'), 'deleted by n2');
+    await n.local.scanAll(); // gone.txt at {n1:1}
+    rmSync(path.join(n.root, 'gone.txt')); // applied, then killed before the record
+    const again = await applyManifest(manifest([{ p: 'gone.txt', vv: { n1: 1, n2: 1 }, o: 'n2' }]), n.stage, n.opts());
+    expect(await n.local.scanAll()).toEqual([]);
+    expect(n.db.get('gone.txt')).toMatchObject({ vv: { n1: 1, n2: 1 }, origin: 'n2' });
+    expect(n.db.get('gone.txt')?.state).toBeUndefined();
+    expect(again.send).toEqual([]);
+  });
+
+  it('a local edit made while the daemon was down still conflicts with a peer\'s concurrent version', async () => {
+    const n = node('n1');
+    const f = path.join(n.root, 'f.txt');
+    writeFileSync(f, 'base');
+    utimesSync(f, 1000, 1000);
+    await n.local.scanAll(); // f at {n1:1}
+    writeFileSync(f, 'edited here while down');
+    utimesSync(f, 1500, 1500);
+    const staged = path.join(n.stage, 'f.txt');
+    writeFileSync(staged, 'n2 edit');
+    utimesSync(staged, 2000, 2000);
+    const r = await applyManifest(manifest([{ p: 'f.txt', s: await readState(n.stage, 'f.txt'), vv: { n1: 1, n2: 1 }, o: 'n2' }]), n.stage, n.opts());
+    expect(r.conflicts).toBe(1);
+    expect(readFileSync(f, 'utf8')).toBe('n2 edit');
+    const copies = readdirSync(n.root).filter((x) => x.startsWith('f.sync-conflict-'));
+    expect(copies.map((c) => readFileSync(path.join(n.root, c), 'utf8'))).toEqual(['edited here while down']);
   });
 });

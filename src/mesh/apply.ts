@@ -99,7 +99,7 @@ class ApplyRun {
   async entry(e: ManifestEntry): Promise<void> {
     const { o } = this;
     const incoming = { vv: e.vv, origin: e.o, ...(e.s ? { state: e.s } : {}) };
-    const local = await this.current(e.p);
+    const local = await this.current(e);
     const d: Decision = decide(e.p, local, incoming);
     const merged = local ? mergeVersions(local.vv, e.vv) : e.vv;
     switch (d.kind) {
@@ -129,11 +129,24 @@ class ApplyRun {
     }
   }
 
-  /** The record of `p`, after recording what is on disk if it differs (an unseen local edit). */
-  private async current(p: RelPath): Promise<PathRecord | undefined> {
+  /**
+   * The record of `e`'s path, after recording what is on disk if it differs: an unseen local
+   * edit — unless the disk already holds exactly the entry's version. That is an apply this
+   * node wrote but did not record (it writes, then records, and was killed in between; the
+   * manifest is still in its inbox and comes back at start, before the scan — catchUp()): the
+   * version is the peer's, recorded as applying it would have, not a local one that would
+   * conflict with it.
+   */
+  private async current(e: ManifestEntry): Promise<PathRecord | undefined> {
+    const p = e.p;
     const rec = this.o.db.get(p);
     const disk = await readState(this.o.root, p);
     if (sameState(rec?.state, disk) || (!rec && !disk)) return rec;
+    if (sameState(e.s, disk)) {
+      const applied = { ...(disk ? { state: disk } : {}), vv: rec ? mergeVersions(rec.vv, e.vv) : e.vv, origin: e.o };
+      this.record(p, applied);
+      return this.o.db.get(p);
+    }
     const fresh = this.o.db.write((tx) => this.o.local.versionIn(tx, p, disk, rec));
     this.sendLater(p, disk);
     return fresh;

@@ -91,13 +91,18 @@ export class MeshNode {
   /** The mesh directory and the user's excludes. */
   readonly skip = (p: RelPath, isDir: boolean): boolean => isMeshPath(p) || this.o.isExcluded(p, isDir);
 
-  /** What changed while the daemon was down, and manifests that arrived meanwhile. */
+  /**
+   * Manifests that arrived while the daemon was down, then what changed here meanwhile. In that
+   * order: a manifest this node was killed applying is still in the inbox, and the versions it
+   * had written but not recorded must be recognised as the peer's (apply.ts current()), not
+   * scanned as local edits that would conflict with them.
+   */
   async catchUp(): Promise<Change[]> {
-    const changed = await this.exclusive(() => this.local.scanAll());
     const backlog = (await fsp.readdir(path.join(this.o.root, meshRel.inbox))).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
     const sends: Change[] = [];
     for (const name of backlog) sends.push(...(await this.applyFile(name)));
-    return [...changed, ...sends];
+    const changed = await this.exclusive(() => this.local.scanAll());
+    return [...sends, ...changed];
   }
 
   /** The pipeline's settled changes → the new local versions to send (damped paths held back). */
