@@ -10,7 +10,7 @@ import type { LocalVersions } from './local.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
 import { conflictName, sameContent, sameState, type PathRecord, type PathState } from './record.js';
 import type { StateDb } from './state-db.js';
-import { mergeVersions } from './version.js';
+import { mergeVersions, type VersionVector } from './version.js';
 
 export interface ApplyOptions {
   root: string;
@@ -36,7 +36,7 @@ export interface ApplyResult {
    *  directories): the node sends them like any local change. */
   send: Change[];
   /** The states applied from the peer, for the loop detector. */
-  received: { path: RelPath; state: PathState }[];
+  received: { path: RelPath; state: PathState; vv: VersionVector }[];
   /** The first few problems, for the log. */
   problems: string[];
 }
@@ -165,7 +165,7 @@ class ApplyRun {
       });
       await fsp.chmod(this.abs(e.p), s.mode);
       this.record(e.p, { state: s, vv, origin: e.o });
-      this.res.received.push({ path: e.p, state: s });
+      this.res.received.push({ path: e.p, state: s, vv: e.vv });
       return true;
     }
     const staged = await this.staged(e);
@@ -175,12 +175,12 @@ class ApplyRun {
       if (!disk || !sameContent(disk, s)) return false;
       if (disk.type === 'file' && s.type === 'file' && disk.mode !== s.mode) await fsp.chmod(this.abs(e.p), s.mode);
       this.record(e.p, { state: s, vv, origin: e.o });
-      this.res.received.push({ path: e.p, state: s });
+      this.res.received.push({ path: e.p, state: s, vv: e.vv });
       return true;
     }
     await this.ensureParents(e.p);
     await this.place(staged.abs, e.p, staged.state, local?.state, { vv, origin: e.o });
-    this.res.received.push({ path: e.p, state: staged.state });
+    this.res.received.push({ path: e.p, state: staged.state, vv: e.vv });
     return true;
   }
 

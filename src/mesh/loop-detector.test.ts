@@ -26,4 +26,17 @@ describe('LoopDetector', () => {
     expect(d.holdMs('q', 700)).toBe(0);
     expect(d.damped(70_000)).toEqual([]);
   });
+
+  it('knows a version exactly as a peer delivered it (state and vector), not one merged here since', () => {
+    const d = new LoopDetector({ windowMs: 60_000, threshold: 3, maxHoldMs: 60_000 });
+    d.noteReceived('a', v(1), 0, { n1: 2, n2: 1 });
+    d.noteReceived('b', v(1), 0); // an informational manifest: no vector, never "exactly received"
+    expect(d.wasReceived('a', v(1), { n2: 1, n1: 2 }, 10)).toBe(true);
+    expect(d.wasReceived('a', v(1), { n1: 2, n2: 2 }, 10)).toBe(false); // merged after a conflict: carries this node's count
+    expect(d.wasReceived('a', v(2), { n1: 2, n2: 1 }, 10)).toBe(false);
+    expect(d.wasReceived('a', undefined, { n1: 2, n2: 1 }, 10)).toBe(false);
+    expect(d.wasReceived('b', v(1), {}, 10)).toBe(false);
+    expect(d.wasReceived('a', v(1), { n1: 2, n2: 1 }, 60_001)).toBe(false); // outside the window
+    expect(d.bounceCount).toBe(0); // asking is not sending
+  });
 });

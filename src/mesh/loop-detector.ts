@@ -1,5 +1,6 @@
 import type { RelPath } from '../core/path.js';
 import { sameState, type PathState } from './record.js';
+import { compareVersions, type VersionVector } from './version.js';
 
 export interface LoopRule {
   /** ms a received version is remembered, and bounces are counted over. */
@@ -11,28 +12,40 @@ export interface LoopRule {
 }
 
 /**
- * Counts bounces: this node sending a path in the very state a peer sent it here moments ago,
- * i.e. passing on what it received instead of what it wrote — the sign of a sync loop. In a
- * protected mesh that cannot happen (a received version matches its record and is never sent);
- * with protection off (`meshProtection: off`) it is what a loop looks like from inside. Pure:
- * times are arguments. Memory is bounded by what arrived within one window.
+ * Counts bounces: this node sending, as a change of its own, a path in the very state a peer
+ * sent it here moments ago — passing on what it received instead of what it wrote, the sign of
+ * a sync loop. With protection off (`meshProtection: off`) every send is checked: that is what
+ * a loop looks like from inside. In a protected mesh a received version matches its record and
+ * is never taken for a local one; what is checked there is every new local version (a bounce
+ * would mean that echo suppression failed). Pure: times are arguments. Memory is bounded by
+ * what arrived within one window.
  */
 export class LoopDetector {
-  private readonly received = new Map<RelPath, { state: PathState; at: number }[]>();
+  private readonly received = new Map<RelPath, { state: PathState; vv?: VersionVector; at: number }[]>();
   private readonly bounces = new Map<RelPath, number[]>();
   private total = 0;
 
   constructor(private readonly rule: LoopRule) {}
 
-  /** A peer's version of `path` arrived (applied, or seen in an informational manifest). */
-  noteReceived(path: RelPath, state: PathState, now: number): void {
+  /** A peer's version of `path` arrived (applied with its vector, or seen in an informational manifest). */
+  noteReceived(path: RelPath, state: PathState, now: number, vv?: VersionVector): void {
     const list = (this.received.get(path) ?? []).filter((r) => now - r.at < this.rule.windowMs);
-    list.push({ state, at: now });
+    list.push({ state, at: now, ...(vv ? { vv } : {}) });
     this.received.set(path, list.slice(-4));
     if (this.received.size > 100_000) this.prune(now);
   }
 
-  /** This node sends `path` in `state`; true (and counted) when that is a bounce. */
+  /**
+   * Exactly the version (state and vector) a peer delivered within the window: a local change
+   * still queued when that newer version overtook it. Its maker sends it to every peer; passing
+   * it on again would only cost a transfer that every receiver ignores.
+   */
+  wasReceived(path: RelPath, state: PathState | undefined, vv: VersionVector, now: number): boolean {
+    if (!state) return false;
+    return this.received.get(path)?.some((r) => now - r.at < this.rule.windowMs && r.vv !== undefined && sameState(r.state, state) && compareVersions(r.vv, vv) === 'equal') ?? false;
+  }
+
+  /** This node sends `path` in `state` as its own change; true (and counted) when that is a bounce. */
   noteSending(path: RelPath, state: PathState | undefined, now: number): boolean {
     if (!state) return false;
     const got = this.received.get(path)?.some((r) => now - r.at < this.rule.windowMs && sameState(r.state, state));

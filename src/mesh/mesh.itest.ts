@@ -158,6 +158,8 @@ describe('mesh: four trees on one host', () => {
     expect(read(c, 'n1', 'four.txt')).toBe('four-way edit by n4\n');
     const copies4 = files(c, 'n2').filter((f) => f.startsWith('four.sync-conflict-'));
     expect(copies4.map((f) => read(c, 'n2', f)).sort()).toEqual(['four-way edit by n1\n', 'four-way edit by n2\n', 'four-way edit by n3\n']);
+    // Losers' merged versions and the conflict copies travel; nobody passes on what it received.
+    for (const n of NAMES) expect(c.daemons.get(n)?.status().mesh?.bounces).toBe(0);
   });
 
   it('an edit racing a delete keeps the edit; a deleted file stays deleted', async () => {

@@ -110,6 +110,7 @@ export class MeshNode {
     if (!this.o.protection) return [...changes];
     const out = await this.exclusive(() => this.local.record(changes));
     const now = this.o.clock.now();
+    for (const c of out) this.detector.noteSending(c.path, this.db.get(c.path)?.state, now);
     const held = out.filter((c) => this.detector.holdMs(c.path, now) > 0);
     for (const c of held) this.o.clock.setTimeout(() => sendLater([c]), this.detector.holdMs(c.path, now));
     return held.length === 0 ? out : out.filter((c) => !held.includes(c));
@@ -241,7 +242,7 @@ export class MeshNode {
         this.counts.taken += r.taken;
         this.counts.conflicts += r.conflicts;
         const now = this.o.clock.now();
-        for (const x of r.received) this.detector.noteReceived(x.path, x.state, now);
+        for (const x of r.received) this.detector.noteReceived(x.path, x.state, now, x.vv);
         this.o.log.info(
           { event: 'mesh-applied', from: m.from.name, manifest: m.id, kind: m.kind, entries: m.entries.length, taken: r.taken, ignored: r.ignored, kept: r.kept, merged: r.merged, conflicts: r.conflicts, skipped: r.skipped },
           `applied ${m.kind} from ${m.from.name}: ${m.entries.length} entries (${r.taken} taken, ${r.ignored} already here or older, ${r.conflicts} conflicts, ${r.kept} kept${r.skipped ? `, ${r.skipped} left for later` : ''})${m.entries.length && m.kind === 'batch' ? `: ${samplePaths(m.entries)}` : ''}`,

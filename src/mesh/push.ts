@@ -82,15 +82,16 @@ export class MeshPush implements BatchRunner {
     return this.push(ctx, 'full', entries);
   }
 
-  private async push(ctx: PassContext, kind: Manifest['kind'], entries: ManifestEntry[]): Promise<Outcome> {
-    const valve = this.valve(ctx, entries);
+  private async push(ctx: PassContext, kind: Manifest['kind'], offered: ManifestEntry[]): Promise<Outcome> {
+    const valve = this.valve(ctx, offered);
     if (valve) return valve;
     const now = this.side.clock.now();
-    // A bounce is passing on a version another node made. A full sync offers the whole index,
-    // received versions included, and a version this node made itself (a conflict copy two nodes
-    // made alike at once) may equal one it received: neither is a bounce.
+    // A queued local change that a peer's newer version overtook before this batch left: the
+    // record is now exactly what that peer sent, and its maker sends it to everyone. (A version
+    // merged here after a conflict carries this node's count too, and is sent.)
     const me = this.side.identity.name;
-    if (kind === 'batch') for (const e of entries) if (e.o !== me) this.side.detector.noteSending(e.p, e.s, now);
+    const entries = kind === 'full' ? offered : offered.filter((e) => e.o === me || !this.side.detector.wasReceived(e.p, e.s, e.vv, now));
+    if (kind === 'batch' && entries.length === 0) return { ok: true, stats: zeroStats(), exitCode: 0, renamed: 0, changedUnder: [], deletionsSkipped: false };
     const seq = this.side.nextSeq();
     const m: Manifest = { v: 1, id: manifestId(this.side.identity, seq), from: this.side.identity, seq, kind, at: now, entries };
     const input = this.argsInput(ctx);
@@ -118,11 +119,14 @@ export class MeshPush implements BatchRunner {
     if (!out.ok || paths.length === 0) return out;
     const now = this.side.clock.now();
     const entries: ManifestEntry[] = [];
+    // The root itself ('' — its own attributes changed) is no path a manifest can name.
     for (const p of paths) {
+      if (p === '') continue;
       const s = await readState(this.side.root, p).catch(() => undefined);
       this.side.detector.noteSending(p, s, now);
       entries.push({ p, ...(s ? { s } : {}), vv: {}, o: this.side.identity.name });
     }
+    if (entries.length === 0) return out;
     const seq = this.side.nextSeq();
     await this.deliver(ctx, { v: 1, id: manifestId(this.side.identity, seq), from: this.side.identity, seq, kind: 'batch', info: true, at: now, entries });
     return out;
