@@ -32,6 +32,8 @@ export interface ApplyResult {
   conflicts: number;
   /** Entries left for a later manifest (their data did not arrive, or the disk refused). */
   skipped: number;
+  /** The first few of them, for the log. */
+  skippedPaths: RelPath[];
   /** New versions made here while applying (undetected local edits, conflict copies, parent
    *  directories): the node sends them like any local change. */
   send: Change[];
@@ -63,7 +65,7 @@ export interface ApplyResult {
  * (children before parents); a directory that still holds something is not deleted.
  */
 export async function applyManifest(m: Manifest, stageDir: string, o: ApplyOptions): Promise<ApplyResult> {
-  const res: ApplyResult = { taken: 0, ignored: 0, kept: 0, merged: 0, conflicts: 0, skipped: 0, send: [], received: [], problems: [] };
+  const res: ApplyResult = { taken: 0, ignored: 0, kept: 0, merged: 0, conflicts: 0, skipped: 0, skippedPaths: [], send: [], received: [], problems: [] };
   const ctx = new ApplyRun(m, stageDir, o, res);
   for (const e of order(m.entries)) {
     if (o.skip(e.p, e.s?.type === 'dir')) {
@@ -74,6 +76,7 @@ export async function applyManifest(m: Manifest, stageDir: string, o: ApplyOptio
       await ctx.entry(e);
     } catch (err) {
       res.skipped++;
+      if (res.skippedPaths.length < 5) res.skippedPaths.push(e.p);
       if (res.problems.length < 5) res.problems.push(`${displayPath(e.p)}: ${errorText(err)}`);
     }
   }
@@ -120,11 +123,11 @@ class ApplyRun {
       }
       case 'take':
         if (await this.take(e, local, merged)) this.res.taken++;
-        else this.res.skipped++;
+        else this.leftForLater(e.p);
         return;
       case 'conflict':
         if (await this.conflict(e, local as PathRecord, d, merged)) this.res.conflicts++;
-        else this.res.skipped++;
+        else this.leftForLater(e.p);
         return;
     }
   }
@@ -332,6 +335,11 @@ class ApplyRun {
     const state = await readState(this.stageDir, e.p);
     if (!state || state.type === 'dir' || !e.s || state.type !== e.s.type) return undefined;
     return { abs: joinBytes(this.stageDir, e.p), state };
+  }
+
+  private leftForLater(p: RelPath): void {
+    this.res.skipped++;
+    if (this.res.skippedPaths.length < 5) this.res.skippedPaths.push(p);
   }
 
   private localVersion(p: RelPath, state: PathState): void {

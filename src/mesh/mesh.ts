@@ -6,7 +6,7 @@ import type { Change } from '../core/change.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { errorText } from '../core/errors.js';
 import { isMeshPath, meshRel } from '../core/mesh-layout.js';
-import type { RelPath } from '../core/path.js';
+import { displayPath, type RelPath } from '../core/path.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import type { MeshStatus } from '../core/status.js';
 import { defaults } from '../config/defaults.js';
@@ -245,7 +245,7 @@ export class MeshNode {
         for (const x of r.received) this.detector.noteReceived(x.path, x.state, now, x.vv);
         this.o.log.info(
           { event: 'mesh-applied', from: m.from.name, manifest: m.id, kind: m.kind, entries: m.entries.length, taken: r.taken, ignored: r.ignored, kept: r.kept, merged: r.merged, conflicts: r.conflicts, skipped: r.skipped },
-          `applied ${m.kind} from ${m.from.name}: ${m.entries.length} entries (${r.taken} taken, ${r.ignored} already here or older, ${r.conflicts} conflicts, ${r.kept} kept${r.skipped ? `, ${r.skipped} left for later` : ''})${m.entries.length && m.kind === 'batch' ? `: ${samplePaths(m.entries)}` : ''}`,
+          `applied ${m.kind} from ${m.from.name}: ${m.entries.length} entries (${r.taken} taken, ${r.ignored} already here or older, ${r.conflicts} conflicts, ${r.kept} kept${r.skipped ? `, ${r.skipped} left for later: ${r.skippedPaths.map((p) => displayPath(p)).join(', ')}` : ''})${m.entries.length && m.kind === 'batch' ? `: ${samplePaths(m.entries)}` : ''}`,
         );
         for (const p of r.problems) this.problem(`applying ${m.id}: ${p}`);
         return r.send;
