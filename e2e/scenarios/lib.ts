@@ -100,11 +100,16 @@ export class Scenario {
     return { target: `rsync://${peer.rsyncUser}@${to}/${peer.rsyncModule}`, passwordFile: peer.rsyncPasswordFile, ...extra };
   }
 
-  /** Writes the config to /root/livemirror.yaml on `on` and starts the daemon there. */
+  /**
+   * Writes the config to /root/livemirror.yaml on `on` and starts the daemon there.
+   * E2E_LOG_LEVEL=debug (or trace) runs every daemon at that level: a mesh node then logs each
+   * entry it applies and each local version it records (kept with the logs of a failed scenario).
+   */
   async startDaemon(on: string, replicas: ReplicaConfig[], extra: Record<string, unknown> = {}): Promise<DaemonProcess> {
     const node = this.node(on);
     const configPath = '/root/livemirror.yaml';
-    const config = { source: node.info.dataDir, replicas, logFormat: 'json', ...extra };
+    const level = process.env.E2E_LOG_LEVEL;
+    const config = { source: node.info.dataDir, replicas, logFormat: 'json', ...(level ? { logLevel: level } : {}), ...extra };
     await node.writeFile(configPath, stringify(config));
     const d = await DaemonProcess.start(node, { configPath, logPath: '/root/livemirror.log' });
     this.daemons.set(on, d);

@@ -10,7 +10,7 @@ import type { LocalVersions } from './local.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
 import { conflictName, sameContent, sameState, type PathRecord, type PathState } from './record.js';
 import type { StateDb } from './state-db.js';
-import { mergeVersions, type VersionVector } from './version.js';
+import { formatVersion, mergeVersions, type VersionVector } from './version.js';
 
 export interface ApplyOptions {
   root: string;
@@ -21,6 +21,8 @@ export interface ApplyOptions {
   skip: (path: RelPath, isDir: boolean) => boolean;
   /** Scratch directory on the same file system as root (hard links of what is replaced). */
   scratchDir: string;
+  /** Told every entry's decision (the daemon's debug log: which version met which, and why). */
+  trace?: (t: { manifest: string; path: RelPath; decision: string; incoming: string; local: string }) => void;
 }
 
 export interface ApplyResult {
@@ -104,6 +106,7 @@ class ApplyRun {
     const incoming = { vv: e.vv, origin: e.o, ...(e.s ? { state: e.s } : {}) };
     const local = await this.current(e);
     const d: Decision = decide(e.p, local, incoming);
+    o.trace?.({ manifest: this.m.id, path: e.p, decision: d.kind, incoming: describeVersion(e.s, e.vv, e.o), local: local ? describeVersion(local.state, local.vv, local.origin) : 'none' });
     const merged = local ? mergeVersions(local.vv, e.vv) : e.vv;
     switch (d.kind) {
       case 'ignore':
@@ -364,4 +367,10 @@ class ApplyRun {
   private scratch(): Buffer {
     return Buffer.from(path.join(this.o.scratchDir, `${this.m.id}.${++this.scratchSeq}`));
   }
+}
+
+/** `file 123 B 0644 mtime=…ns {n1:2,n3:1} by n1`, for the trace. */
+function describeVersion(s: PathState | undefined, vv: VersionVector, origin: string): string {
+  const what = !s ? 'deleted' : s.type === 'file' ? `file ${s.size} B ${s.mode.toString(8)} mtime=${s.mtimeNs}` : s.type;
+  return `${what} {${formatVersion(vv)}} by ${origin}`;
 }

@@ -7,6 +7,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { errorText } from '../core/errors.js';
 import { isMeshPath, meshRel } from '../core/mesh-layout.js';
 import { displayPath, type RelPath } from '../core/path.js';
+import { formatVersion } from './version.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import type { MeshStatus } from '../core/status.js';
 import { defaults } from '../config/defaults.js';
@@ -102,6 +103,7 @@ export class MeshNode {
     const sends: Change[] = [];
     for (const name of backlog) sends.push(...(await this.applyFile(name)));
     const changed = await this.exclusive(() => this.local.scanAll());
+    this.traceLocal('scan', changed);
     return [...sends, ...changed];
   }
 
@@ -111,6 +113,7 @@ export class MeshNode {
     const out = await this.exclusive(() => this.local.record(changes));
     const now = this.o.clock.now();
     for (const c of out) this.detector.noteSending(c.path, this.db.get(c.path)?.state, now);
+    this.traceLocal('settled', out);
     const held = out.filter((c) => this.detector.holdMs(c.path, now) > 0);
     for (const c of held) this.o.clock.setTimeout(() => sendLater([c]), this.detector.holdMs(c.path, now));
     return held.length === 0 ? out : out.filter((c) => !held.includes(c));
@@ -237,6 +240,7 @@ export class MeshNode {
           clock: this.o.clock,
           skip: this.skip,
           scratchDir: path.join(this.o.root, meshRel.scratch),
+          ...(this.o.log.isLevelEnabled('debug') ? { trace: (t) => this.o.log.debug({ event: 'mesh-entry', ...t, path: displayPath(t.path) }, 'entry') } : {}),
         });
         this.counts.manifests++;
         this.counts.taken += r.taken;
@@ -283,6 +287,15 @@ export class MeshNode {
       if (st && now - st.mtimeMs > defaults.mesh.orphanStageMs) await fsp.rm(path.join(stageDir, name), { recursive: true, force: true });
     }
     if (!this.closed) this.sweepTimer = this.o.clock.setTimeout(() => void this.exclusive(() => this.sweep()), defaults.mesh.sweepEveryMs);
+  }
+
+  /** Debug log: the new local versions recorded (which path got which vector, from what). */
+  private traceLocal(from: string, changes: readonly Change[]): void {
+    if (!this.o.log.isLevelEnabled('debug')) return;
+    for (const c of changes) {
+      const r = this.db.get(c.path);
+      this.o.log.debug({ event: 'mesh-local', from, path: displayPath(c.path), vv: r ? formatVersion(r.vv) : '', state: r?.state ?? 'deleted' }, 'local version');
+    }
   }
 
   private problem(text: string): void {
