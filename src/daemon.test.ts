@@ -48,7 +48,8 @@ function setup() {
         done: (r = {}) => resolve({ exitCode: 0, stats: { filesTransferred: 1, bytesSent: 1, bytesReceived: 1, transferredBytes: 1, deleted: 0 }, stderrTail: '', durationMs: 1, timedOut: false, aborted: false, ...r }),
       });
     });
-  const config = resolveConfig({ source: dir, replicas: [{ target: '/replica/a' }, { target: '/replica/b' }], initialSync: false }, 'test', dir);
+  // rsync is the fake here, so no in-process copies (they would do real I/O beside the fake clock).
+  const config = resolveConfig({ source: dir, replicas: [{ target: '/replica/a' }, { target: '/replica/b' }], initialSync: false, localCopyMaxBytes: 0 }, 'test', dir);
   const daemon = new Daemon(config, { log: pino({ level: 'silent' }), clock, createSource: () => source, runRsync, renamer: null, statusServer: false });
   const emit = async (...events: Omit<FsEvent, 'time'>[]) => {
     await source.channel.push(events.map((e) => ({ ...e, time: clock.now() })));

@@ -35,6 +35,11 @@ export const defaults = {
   connectTimeoutS: 10,
   /** ms between SIGTERM and SIGKILL for an rsync being stopped. */
   killGraceMs: 3000,
+  /** Local replicas: a written file up to this many bytes is copied in-process (temporary
+   *  name, mode, owner, mtime to the ns, rename: what rsync -a does) instead of by an rsync
+   *  process, whose start alone costs ~60 ms here. rsync keeps trees, deletes, bigger files
+   *  and every replica with rsyncOptions. 0 turns it off. */
+  localCopyMaxBytes: 1024 * 1024,
   /** ms that SIGTERM/SIGINT waits for in-flight rsyncs before cutting them. */
   stopTimeoutMs: 10_000,
   /** Initial full sync on start, like the classic INIT_MIRROR=1. */

@@ -104,6 +104,7 @@ export function resolveConfig(raw: unknown, origin: string, baseDir: string): Co
       ioTimeoutS: c.ioTimeout,
       connectTimeoutS: c.connectTimeout,
       killGraceMs: c.killGrace,
+      localCopyMaxBytes: c.localCopyMaxBytes,
     },
     stopTimeoutMs: c.stopTimeout,
     ...(c.mesh

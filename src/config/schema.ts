@@ -113,6 +113,7 @@ export function configSchema(fs: PathChecks) {
       ioTimeout: duration('s').default(defaults.ioTimeoutS),
       connectTimeout: duration('s').default(defaults.connectTimeoutS),
       killGrace: duration('ms').default(defaults.killGraceMs),
+      localCopyMaxBytes: z.number().int().min(0).default(defaults.localCopyMaxBytes),
       stopTimeout: duration('ms').default(defaults.stopTimeoutMs),
       mesh: z.boolean().default(false),
       nodeName: z.string().optional(),

@@ -34,5 +34,8 @@ export interface ReplicaTunables {
   connectTimeoutS: number;
   /** ms between SIGTERM and SIGKILL when an rsync is killed. */
   killGraceMs: number;
+  /** Local replicas: written files up to this size are copied in-process, not by rsync
+   *  (replicate/local-copy.ts); 0 or absent: rsync copies every file. */
+  localCopyMaxBytes?: number;
 }
 

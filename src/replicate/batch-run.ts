@@ -4,6 +4,7 @@ import type { ReplicaSpec } from '../core/replica-spec.js';
 import type { ReplicaTunables } from '../core/tunables.js';
 import { compareBytes, type RelPath } from '../core/path.js';
 import { defaults } from '../config/defaults.js';
+import { copySmallFiles } from './local-copy.js';
 import { fileList, rsyncArgs, type ArgsInput } from './rsync-args.js';
 import { classifyExit, type ExitClass } from './rsync-exit.js';
 import type { RsyncResult, RunRsync } from './rsync-run.js';
@@ -105,7 +106,15 @@ export async function runBatchPasses(ctx: PassContext, batch: Batch, hinted: num
   // renamed file's old copy, the deletes wait for a pass after the writes (verified by hand
   // against rsync 3.2 and 3.4).
   const deletesLater = fuzzy && batch.deletes.length > 0;
-  const main = mergeSorted(mergeSorted(batch.trees, batch.writes), deletesLater ? [] : batch.deletes);
+  // Small files to a local replica are copied in-process first (local-copy.ts); rsync takes the rest.
+  let writes = batch.writes;
+  const maxBytes = ctx.tunables.localCopyMaxBytes ?? 0;
+  if (ctx.spec.target.kind === 'local' && maxBytes > 0 && ctx.spec.rsyncOptions.length === 0 && writes.length > 0) {
+    const local = await copySmallFiles(writes, { sourceRoot: ctx.root, replicaRoot: ctx.spec.target.path, maxBytes, signal: ctx.signal });
+    writes = local.rest;
+    addStats(stats, local.stats);
+  }
+  const main = mergeSorted(mergeSorted(batch.trees, writes), deletesLater ? [] : batch.deletes);
   const steps: [RsyncPass, RelPath[]][] = [
     ['tree', main],
     ['files', batch.dirs],
