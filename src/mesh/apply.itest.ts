@@ -3,7 +3,7 @@
  * cases, a local delete racing a peer's version of a directory and a crash between a write and
  * its record. Each test builds one node's tree, state and a peer's manifest by hand.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,7 +86,7 @@ describe('applyManifest', () => {
     const crashed = await applyManifest(manifest([entry]), n.stage, n.opts(dying));
     expect(crashed.skipped).toBe(1);
     // Restart (MeshNode.catchUp): the manifest, still in the inbox, is applied again, then the scan.
-    const again = await applyManifest(manifest([entry]), n.stage, n.opts());
+    const again = await applyManifest(manifest([entry]), n.stage, { ...n.opts(), recovering: true });
     const found = await n.local.scanAll();
     expect(readFileSync(f, 'utf8')).toBe('newer from n2');
     // The disk already held exactly n2's version: recorded as n2's, not as a new version of n1's
@@ -102,7 +102,7 @@ describe('applyManifest', () => {
     writeFileSync(path.join(n.root, 'gone.txt'), 'deleted by n2');
     await n.local.scanAll(); // gone.txt at {n1:1}
     rmSync(path.join(n.root, 'gone.txt')); // applied, then killed before the record
-    const again = await applyManifest(manifest([{ p: 'gone.txt', vv: { n1: 1, n2: 1 }, o: 'n2' }]), n.stage, n.opts());
+    const again = await applyManifest(manifest([{ p: 'gone.txt', vv: { n1: 1, n2: 1 }, o: 'n2' }]), n.stage, { ...n.opts(), recovering: true });
     expect(await n.local.scanAll()).toEqual([]);
     expect(n.db.get('gone.txt')).toMatchObject({ vv: { n1: 1, n2: 1 }, origin: 'n2' });
     expect(n.db.get('gone.txt')?.state).toBeUndefined();
@@ -125,5 +125,33 @@ describe('applyManifest', () => {
     expect(readFileSync(f, 'utf8')).toBe('n2 edit');
     const copies = readdirSync(n.root).filter((x) => x.startsWith('f.sync-conflict-'));
     expect(copies.map((c) => readFileSync(path.join(n.root, c), 'utf8'))).toEqual(['edited here while down']);
+  });
+
+  it('while running, a local edit not yet settled stays this node\'s even when a peer sends the same state', async () => {
+    const n = node('n2');
+    const f = path.join(n.root, 'f.txt');
+    writeFileSync(f, 'x');
+    chmodSync(f, 0o644);
+    await n.local.scanAll(); // f at {n2:1}, 0644
+    chmodSync(f, 0o444); // the pipeline has not settled this chmod yet
+    // A peer staged the file from here after the chmod and recorded it under {n2:1}; its full sync offers it back.
+    const offered = await readState(n.root, 'f.txt');
+    const r = await applyManifest(manifest([{ p: 'f.txt', ...(offered ? { s: offered } : {}), vv: { n2: 1 }, o: 'n2' }]), n.stage, n.opts());
+    // The chmod is a new version of n2's, to be sent — not folded into {n2:1}, which other peers hold as 0644.
+    expect(n.db.get('f.txt')?.vv).toEqual({ n2: 2 });
+    expect(r.send.map((c) => c.path)).toEqual(['f.txt']);
+  });
+
+  it('staged data that is not the announced version (the sender changed it meanwhile) is left for later', async () => {
+    const n = node('n1');
+    const staged = path.join(n.stage, 'g.txt');
+    writeFileSync(staged, 'content');
+    const announced = await readState(n.stage, 'g.txt');
+    chmodSync(staged, 0o600); // rsync read the file after a chmod on the sender
+    const r = await applyManifest(manifest([{ p: 'g.txt', ...(announced ? { s: announced } : {}), vv: { n2: 1 }, o: 'n2' }]), n.stage, n.opts());
+    expect(r.skipped).toBe(1);
+    expect(r.skippedPaths).toEqual(['g.txt']);
+    expect(existsSync(path.join(n.root, 'g.txt'))).toBe(false);
+    expect(n.db.get('g.txt')).toBeUndefined();
   });
 });

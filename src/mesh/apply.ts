@@ -21,6 +21,9 @@ export interface ApplyOptions {
   skip: (path: RelPath, isDir: boolean) => boolean;
   /** Scratch directory on the same file system as root (hard links of what is replaced). */
   scratchDir: string;
+  /** Applying the backlog at start (MeshNode.catchUp): a disk that already holds exactly an
+   *  entry's version is that entry half-applied before a kill, not a local edit (current()). */
+  recovering?: boolean;
   /** Told every entry's decision (the daemon's debug log: which version met which, and why). */
   trace?: (t: { manifest: string; path: RelPath; decision: string; incoming: string; local: string }) => void;
 }
@@ -137,18 +140,20 @@ class ApplyRun {
 
   /**
    * The record of `e`'s path, after recording what is on disk if it differs: an unseen local
-   * edit — unless the disk already holds exactly the entry's version. That is an apply this
-   * node wrote but did not record (it writes, then records, and was killed in between; the
-   * manifest is still in its inbox and comes back at start, before the scan — catchUp()): the
-   * version is the peer's, recorded as applying it would have, not a local one that would
-   * conflict with it.
+   * edit — unless, while recovering, the disk already holds exactly the entry's version. That
+   * is an apply this node wrote but did not record (it writes, then records, and was killed in
+   * between; the manifest is still in its inbox and comes back at start, before the scan —
+   * catchUp()): the version is the peer's, recorded as applying it would have, not a local one
+   * that would conflict with it. Not while running: then a disk that differs from its record is
+   * a local edit the pipeline has yet to settle, even one that happens to equal what a peer
+   * sends (a chmod made here that a peer already staged from here).
    */
   private async current(e: ManifestEntry): Promise<PathRecord | undefined> {
     const p = e.p;
     const rec = this.o.db.get(p);
     const disk = await readState(this.o.root, p);
     if (sameState(rec?.state, disk) || (!rec && !disk)) return rec;
-    if (sameState(e.s, disk)) {
+    if (this.o.recovering && sameState(e.s, disk)) {
       const applied = { ...(disk ? { state: disk } : {}), vv: rec ? mergeVersions(rec.vv, e.vv) : e.vv, origin: e.o };
       this.record(p, applied);
       return this.o.db.get(p);
@@ -334,9 +339,16 @@ class ApplyRun {
   }
 
   /** The staged copy of the entry's data, if it arrived (and is what the entry says it is). */
+  /**
+   * The staged data of `e`, only if it is exactly the version the entry announces. rsync stages
+   * the sender's file as it is when rsync reads it, which may already be a newer edit (content or
+   * mode): recorded under the entry's vector, that would be two states under one version, and
+   * nodes that took the entry's own state would never converge with this one. Left for later:
+   * the sender's pipeline saw that edit and sends it as a version of its own.
+   */
   private async staged(e: ManifestEntry): Promise<{ abs: Buffer; state: PathState } | undefined> {
     const state = await readState(this.stageDir, e.p);
-    if (!state || state.type === 'dir' || !e.s || state.type !== e.s.type) return undefined;
+    if (!state || state.type === 'dir' || !e.s || !sameState(state, e.s)) return undefined;
     return { abs: joinBytes(this.stageDir, e.p), state };
   }
 

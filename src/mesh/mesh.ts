@@ -101,7 +101,7 @@ export class MeshNode {
   async catchUp(): Promise<Change[]> {
     const backlog = (await fsp.readdir(path.join(this.o.root, meshRel.inbox))).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
     const sends: Change[] = [];
-    for (const name of backlog) sends.push(...(await this.applyFile(name)));
+    for (const name of backlog) sends.push(...(await this.applyFile(name, true)));
     const changed = await this.exclusive(() => this.local.scanAll());
     this.traceLocal('scan', changed);
     return [...sends, ...changed];
@@ -206,7 +206,8 @@ export class MeshNode {
   }
 
   /** Applies one manifest file of the inbox (then removes it and its staged data). */
-  private applyFile(name: string): Promise<Change[]> {
+  /** `recovering`: the backlog at start, which may hold the manifest this node was killed applying. */
+  private applyFile(name: string, recovering = false): Promise<Change[]> {
     return this.exclusive(async () => {
       if (this.closed) return [];
       const file = path.join(this.o.root, meshRel.inbox, name);
@@ -240,6 +241,7 @@ export class MeshNode {
           clock: this.o.clock,
           skip: this.skip,
           scratchDir: path.join(this.o.root, meshRel.scratch),
+          recovering,
           ...(this.o.log.isLevelEnabled('debug') ? { trace: (t) => this.o.log.debug({ event: 'mesh-entry', ...t, path: displayPath(t.path) }, 'entry') } : {}),
         });
         this.counts.manifests++;
