@@ -4,12 +4,13 @@ import type { Batch, Change } from '../core/change.js';
 import type { Clock } from '../core/clock.js';
 import { errorText } from '../core/errors.js';
 import { meshRel } from '../core/mesh-layout.js';
-import { displayPath, type RelPath } from '../core/path.js';
+import { displayPath, joinBytes, type RelPath } from '../core/path.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import { addStats, argsBase, rsyncPasses, runRsyncPass, zeroStats, type BatchRunner, type Outcome, type PassContext } from '../replicate/batch-run.js';
 import { deliverArgs, fileList, identityArgs, stageArgs, type ArgsInput } from '../replicate/rsync-args.js';
 import { readState } from './fs-state.js';
 import type { LoopDetector } from './loop-detector.js';
+import { sameState } from './record.js';
 import { encodeManifest, manifestFileName, manifestId, type Manifest, type ManifestEntry } from './manifest.js';
 import type { StateDb } from './state-db.js';
 
@@ -100,6 +101,7 @@ export class MeshPush implements BatchRunner {
     let changedUnder: RelPath[] = [];
     const data = entries.filter((e) => e.s && e.s.type !== 'dir').map((e) => e.p);
     if (kind === 'full' || data.length > 0) {
+      const stagingFrom = BigInt(Date.now()) * 1_000_000n;
       const staged = await runRsyncPass(ctx, 'stage', stageArgs({ ...input, stageId: m.id, full: kind === 'full' }), {
         ...(kind === 'full' ? { long: true } : { stdin: fileList(data) }),
       });
@@ -107,6 +109,7 @@ export class MeshPush implements BatchRunner {
       addStats(stats, staged.stats);
       exitCode = staged.exitCode;
       changedUnder = staged.changedUnder;
+      if (kind === 'batch') changedUnder = [...new Set([...changedUnder, ...(await changedWhileStaged(this.side.root, entries, stagingFrom))])];
     }
     const delivered = await this.deliver(ctx, m);
     if (!delivered.ok) return delivered;
@@ -252,4 +255,21 @@ export function samplePaths(entries: readonly ManifestEntry[], n = 3): string {
     .slice(0, n)
     .map((e) => displayPath(e.p))
     .join(', ');
+}
+
+/**
+ * The data entries whose file changed while rsync staged it (its ctime is at least `sinceNs`)
+ * or is no longer the announced state: rsync may have staged another state than the manifest
+ * names, which the peer leaves for later (apply.ts staged()). They go again: a change the
+ * pipeline records is sent anyway, but one undone at once (a chmod and back) would not be.
+ */
+export async function changedWhileStaged(root: string, entries: readonly ManifestEntry[], sinceNs: bigint): Promise<RelPath[]> {
+  const out: RelPath[] = [];
+  for (const e of entries) {
+    if (!e.s || e.s.type === 'dir') continue;
+    const st = await fsp.lstat(joinBytes(root, e.p), { bigint: true }).catch(() => undefined);
+    if (!st) continue; // gone: its deletion follows
+    if (st.ctimeNs >= sinceNs || !sameState(await readState(root, e.p).catch(() => undefined), e.s)) out.push(e.p);
+  }
+  return out;
 }
