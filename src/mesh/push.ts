@@ -101,7 +101,7 @@ export class MeshPush implements BatchRunner {
     let changedUnder: RelPath[] = [];
     const data = entries.filter((e) => e.s && e.s.type !== 'dir').map((e) => e.p);
     if (kind === 'full' || data.length > 0) {
-      const stagingFrom = BigInt(Date.now()) * 1_000_000n;
+      const stagingFrom = BigInt(Math.floor(this.side.clock.now())) * 1_000_000n; // the real clock in a daemon; ctimes are real time
       const staged = await runRsyncPass(ctx, 'stage', stageArgs({ ...input, stageId: m.id, full: kind === 'full' }), {
         ...(kind === 'full' ? { long: true } : { stdin: fileList(data) }),
       });
