@@ -155,8 +155,7 @@ class ApplyRun {
     if (sameState(rec?.state, disk) || (!rec && !disk)) return rec;
     if (this.o.recovering && sameState(e.s, disk)) {
       const applied = { ...(disk ? { state: disk } : {}), vv: rec ? mergeVersions(rec.vv, e.vv) : e.vv, origin: e.o };
-      this.record(p, applied);
-      return this.o.db.get(p);
+      return this.record(p, applied);
     }
     const fresh = this.o.db.write((tx) => this.o.local.versionIn(tx, p, disk, rec));
     this.sendLater(p, disk);
@@ -367,9 +366,10 @@ class ApplyRun {
     this.res.send.push({ path: p, recursive: false, isDir: state?.type === 'dir', deleted: !state, first: now, last: now, open: false });
   }
 
-  private record(p: RelPath, r: Omit<PathRecord, 'at'>): void {
+  private record(p: RelPath, r: Omit<PathRecord, 'at'>): PathRecord {
     const rec: PathRecord = { vv: r.vv, origin: r.origin, at: this.o.clock.now(), ...(r.state ? { state: r.state } : {}) };
     this.o.db.write((tx) => tx.put(p, rec));
+    return rec;
   }
 
   private abs(p: RelPath): Buffer {

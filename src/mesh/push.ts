@@ -10,7 +10,6 @@ import { addStats, argsBase, rsyncPasses, runRsyncPass, zeroStats, type BatchRun
 import { deliverArgs, fileList, identityArgs, stageArgs, type ArgsInput } from '../replicate/rsync-args.js';
 import { readState } from './fs-state.js';
 import type { LoopDetector } from './loop-detector.js';
-import { sameState } from './record.js';
 import { encodeManifest, manifestFileName, manifestId, type Manifest, type ManifestEntry } from './manifest.js';
 import type { StateDb } from './state-db.js';
 
@@ -258,10 +257,11 @@ export function samplePaths(entries: readonly ManifestEntry[], n = 3): string {
 }
 
 /**
- * The data entries whose file changed while rsync staged it (its ctime is at least `sinceNs`)
- * or is no longer the announced state: rsync may have staged another state than the manifest
- * names, which the peer leaves for later (apply.ts staged()). They go again: a change the
- * pipeline records is sent anyway, but one undone at once (a chmod and back) would not be.
+ * The data entries whose file changed while rsync staged it (its ctime is at least `sinceNs`):
+ * rsync may have staged another state than the manifest names, which the peer leaves for later
+ * (apply.ts staged()). They go again: a change the pipeline records is sent anyway, but one
+ * undone at once (a chmod and back) would not be. One lstat each; a change before staging
+ * began needs no check here — rsync read what the file was then, and the pipeline sends it.
  */
 export async function changedWhileStaged(root: string, entries: readonly ManifestEntry[], sinceNs: bigint): Promise<RelPath[]> {
   const out: RelPath[] = [];
@@ -269,7 +269,7 @@ export async function changedWhileStaged(root: string, entries: readonly Manifes
     if (!e.s || e.s.type === 'dir') continue;
     const st = await fsp.lstat(joinBytes(root, e.p), { bigint: true }).catch(() => undefined);
     if (!st) continue; // gone: its deletion follows
-    if (st.ctimeNs >= sinceNs || !sameState(await readState(root, e.p).catch(() => undefined), e.s)) out.push(e.p);
+    if (st.ctimeNs >= sinceNs) out.push(e.p);
   }
   return out;
 }
