@@ -122,8 +122,9 @@ export const defaults = {
     /** ms an IN_MOVED_FROM waits for its IN_MOVED_TO in a following read before it counts as
      *  moved out: the kernel queues both halves of one rename together, so a few ms suffice. */
     movePairMs: 10,
-    /** readdir calls in flight while walking; above the libuv pool size (4) keeps the pool busy. */
-    walkConcurrency: 16,
+    /** directories listed per turn of the event loop while walking (watch/dir-walk.ts): ~256 ×
+     *  ~30 µs keeps one turn under ~10 ms, so events and the status socket still get their turn. */
+    walkSliceDirs: 256,
     /** bytes per read(2); 64 KiB holds 4096 name-less records. */
     readBufferBytes: 64 * 1024,
     /** bytes read per batch at most, so one flood does not become one huge batch. */

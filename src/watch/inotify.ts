@@ -4,7 +4,7 @@ import { defaults } from '../config/defaults.js';
 import { displayPath, type RelPath } from '../core/path.js';
 import type { FsEvent } from '../core/event.js';
 import { BatchChannel } from './batch-channel.js';
-import type { ReaddirFn } from './dir-walk.js';
+import type { ReaddirFns } from './dir-walk.js';
 import { hasUnpairedMoveFrom } from './inotify-moves.js';
 import { instanceLimitMessage, readInotifyLimit, watchLimitMessage } from './inotify-limits.js';
 import { InotifyTranslator } from './inotify-translate.js';
@@ -28,7 +28,7 @@ import { SysCallError, WatchSet } from './watch-set.js';
 export type InotifyTunables = Partial<Record<keyof typeof defaults.inotify, number>> & {
   /** Collaborators (tests inject failures through them). */
   ffi?: InotifyFfi;
-  readdir?: ReaddirFn;
+  readdir?: ReaddirFns;
 };
 
 export type InotifySourceOptions = SourceOptions & InotifyTunables;
@@ -42,7 +42,7 @@ export interface InotifySource extends EventSource {
 /**
  * An EventSource on Linux inotify (see source.ts for the contract every source keeps).
  *
- * One watch per directory, set by `start()` with a bounded-concurrency walk (never following
+ * One watch per directory, set by `start()` with a time-sliced synchronous walk (never following
  * symlinks, skipping `isExcluded(dir, true)`). A single loop polls the inotify fd on the worker
  * pool (never blocking the main thread), reads everything available without blocking,
  * translates it (inotify-translate.ts) and queues one batch per read for the one reader of
@@ -107,7 +107,7 @@ class InotifyEventSource implements InotifySource {
       fd,
       root: this.#o.root,
       isExcluded: this.#o.isExcluded,
-      concurrency: this.#o.walkConcurrency,
+      sliceDirs: this.#o.walkSliceDirs,
       readdir: this.#o.readdir,
       abort: () => (this.#closing ? new WatchError('the source was closed while starting', 'CLOSED') : undefined),
     });

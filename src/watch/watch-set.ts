@@ -1,5 +1,5 @@
 import { joinRel, type RelPath } from '../core/path.js';
-import { walkDirs, type ReaddirFn } from './dir-walk.js';
+import { walkDirs, type ReaddirFns } from './dir-walk.js';
 import { ELOOP, ENOENT, ENOTDIR, errnoName, type InotifyFfi } from './sys/inotify-ffi.js';
 import { DIR_WATCH_MASK, IN_DONT_FOLLOW, IN_MASK_ADD } from './sys/inotify-event.js';
 import { isAncestorOrSelf, WatchTree, type WatchNode } from './watch-tree.js';
@@ -23,9 +23,9 @@ export interface WatchSetOptions {
   /** Absolute path of the watched root. */
   root: string;
   isExcluded: (path: RelPath, isDir: boolean) => boolean;
-  /** readdir calls in flight during a walk. */
-  concurrency: number;
-  readdir?: ReaddirFn;
+  /** Directories listed per turn of the event loop during a walk (dir-walk.ts). */
+  sliceDirs: number;
+  readdir?: ReaddirFns;
   /** Stops walks early (the source is closing). */
   abort?: () => Error | undefined;
 }
@@ -151,7 +151,7 @@ export class WatchSet {
         count += next.length;
         return next;
       },
-      concurrency: this.#o.concurrency,
+      sliceDirs: this.#o.sliceDirs,
       readdir: this.#o.readdir,
     });
     return count;
@@ -252,7 +252,7 @@ export class WatchSet {
         }
         return next;
       },
-      concurrency: this.#o.concurrency,
+      sliceDirs: this.#o.sliceDirs,
       readdir: this.#o.readdir,
       abort: this.#o.abort,
     });
