@@ -33,9 +33,8 @@ class FakeSource implements EventSource {
   }
 }
 
-function setup() {
+function setup(source = new FakeSource()) {
   const clock = new FakeClock(1_000_000);
-  const source = new FakeSource();
   const calls: { at: number; replica: string; paths: string[]; done: (r?: Partial<RsyncResult>) => void }[] = [];
   const runRsync = (req: RsyncRequest) =>
     new Promise<RsyncResult>((resolve) => {
@@ -122,4 +121,25 @@ describe('Daemon on a fake clock', () => {
     calls[2]?.done();
     await daemon.stop();
   });
+
+  it('a stop during the start-up walk closes the source, and nothing starts after it', async () => {
+    const walking = new FakeSource();
+    const { daemon, calls } = setup(walking);
+    let closed = false;
+    walking.start = () =>
+      new Promise<void>((_resolve, reject) => {
+        walking.close = async () => {
+          closed = true;
+          reject(new Error('the source was closed while starting'));
+        };
+      });
+    const started = daemon.start();
+    await settle();
+    await daemon.stop();
+    await expect(started).resolves.toBeUndefined();
+    expect(closed).toBe(true);
+    expect(daemon.status()).toMatchObject({ ready: false, replicas: [] });
+    expect(calls).toEqual([]);
+  });
 });
+

@@ -79,7 +79,16 @@ export class Daemon {
     }
     const t0 = this.clock.now();
     if (c.mesh) this.mesh = await this.openMesh(c.mesh);
-    await this.startWatching();
+    // A stop() during the walk (SIGTERM while 100,000 directories are watched) closes the source,
+    // whose start() then fails: that is not an error, and nothing more may start after it.
+    if (this.stopping) return;
+    try {
+      await this.startWatching();
+    } catch (e) {
+      if (this.stopping) return;
+      throw e;
+    }
+    if (this.stopping) return;
     const watches = this.source?.stats().watches ?? 0;
     const watchMs = Math.round(this.clock.now() - t0);
     this.log.info({ event: 'watching', watches, ms: watchMs }, `watching ${c.source}: ${watches} directories in ${watchMs} ms`);
@@ -87,6 +96,7 @@ export class Daemon {
     // its inbox; its initial sync then offers its whole index to each peer (never a --delete).
     const caughtUp = this.mesh ? await this.mesh.catchUp() : [];
     if (c.replicas.some((r) => r.target.kind === 'ssh' && (r.sshConnectionSharing ?? defaults.sshConnectionSharing))) await this.sweepSshMasters();
+    if (this.stopping) return;
     for (const spec of c.replicas) this.addReplica(spec, c.initialSync);
     if (this.mesh) {
       await this.mesh.startInbox((changes) => this.sendAll(changes));
@@ -205,8 +215,8 @@ export class Daemon {
     const c = this.config;
     const create = this.deps.createSource ?? createInotifySource;
     const source = create({ root: c.source, isExcluded: excludeMatcher(c.excludes), clock: this.clock });
+    this.source = source; // before start(): stop() must be able to close it while it walks
     await source.start();
-    this.source = source;
     this.settler = new Settler(c.settle, (changes) => this.dispatch(changes), this.clock);
     this.pump = this.consume(source, this.settler);
   }
