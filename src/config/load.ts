@@ -1,7 +1,8 @@
 import { constants, accessSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type { SettleRule, ReplicaTunables } from '../core/tunables.js';
 import type { ReplicaSpec } from '../core/replica-spec.js';
 import { MESH_DIR } from '../core/mesh-layout.js';
@@ -45,6 +46,8 @@ export function loadConfigFile(file: string): Config {
   } catch (e) {
     throw new ConfigError(file, '', `cannot read the config file: ${(e as Error).message}`);
   }
+  // yaml only for a config file: the quick form does not carry it (a few MiB of RSS).
+  const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof Yaml;
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) throw new ConfigError(file, '', `not valid YAML: ${first.message.split('\n')[0]}`);

@@ -1,5 +1,10 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+// pino-pretty (and its date and colour packages) only when a person reads the log: a daemon
+// logging JSON does not carry them (a few MiB of RSS, bench `bigtree`).
+const loadPretty = () => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 
 export type { Logger } from 'pino';
 
@@ -18,7 +23,7 @@ export function createLogger(opts: LogOptions): Logger {
   const readable = opts.format === 'pretty' || (opts.format === 'auto' && isTty);
   const base = { level: opts.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
   if (!readable) return pino(base, opts.destination ?? pino.destination({ dest: 1, sync: true }));
-  return pino(base, pretty({
+  return pino(base, loadPretty()({
     destination: out,
     colorize: isTty,
     sync: true,
