@@ -19,7 +19,7 @@ import type { BenchReport } from './results.js';
 import { sanityProblems } from './sanity.js';
 import { runBurst } from './workloads/burst.js';
 import { runIdle } from './workloads/idle.js';
-import { runLatency } from './workloads/latency.js';
+import { latencyLine, runLatency } from './workloads/latency.js';
 import { runBigtree, runMeshdb, runStatus } from './workloads/livemirror-only.js';
 
 const log = (s: string) => console.log(s);
@@ -48,8 +48,7 @@ async function measure(args: BenchArgs, outDir: string): Promise<BenchReport> {
         if (c.latencyDeadlineMs === undefined) continue; // floor: burst only
         const r = await runLatency(c, cfg, log);
         report.results.push(r);
-        const s = r.summary;
-        log(r.status === 'ok' ? `  ${name}: p50 ${s.p50.toFixed(1)} ms, p90 ${s.p90.toFixed(1)} ms, max ${s.max.toFixed(1)} ms, ${s.misses} misses` : `  ${name}: ${r.status}: ${r.reason}`);
+        log(latencyLine(name, r));
         saveJson(outDir, report);
       }
     } else if (w === 'idle') {
