@@ -108,6 +108,13 @@ export const BIGFILE_CHANGE_BYTES = 1024 * 1024;
 /** Deadline for a bigfile change to arrive: 1 minute plus 0.2 s a MiB (1 GiB: 4.4 minutes; rsync reads both copies whole). */
 export const bigfileDeadlineMs = (sizeMiB: number): number => 60_000 + sizeMiB * 200;
 
+/**
+ * What --quick (and the tiny CI smoke) runs when no workload is named: the ssh workloads take
+ * ~12 s together in tiny mode and ~25 s in quick mode here, and report "not installed" at once
+ * where they cannot run (not root).
+ */
+export const QUICK_WORKLOADS: readonly WorkloadName[] = ['latency', 'burst', 'idle', 'sshlatency', 'bigfile'];
+
 export interface BenchArgs {
   readonly workloads: readonly WorkloadName[];
   readonly mode: Mode;
@@ -123,7 +130,7 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench -- [${WORKLOADS.join('|')} ...] [--quick] [--out DIR] [--publish]
                         [--contestants ${CONTESTANTS.join(',')}] [--burst-sizes FILESxDIRS[xRUNS],...]
        npm run bench -- --from-json bench/results/bench-DATE.json [--out DIR] [--publish]
-  no workload: all of them (with --quick: latency, burst and idle); BENCH_TINY=1 shrinks every size;
+  no workload: all of them (with --quick: latency, burst, idle, sshlatency and bigfile); BENCH_TINY=1 shrinks every size;
   --from-json measures nothing: it writes the table and the charts of an earlier run again`;
 
 /** "2000x200" or "2000x200x3" → a burst size; throws on anything else. */
@@ -152,7 +159,7 @@ export function parseBenchArgs(argv: readonly string[], env: Readonly<Record<str
   const named = positionals.filter((p) => p !== '--');
   for (const w of named) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown workload ${JSON.stringify(w)}\n${USAGE}`);
   const mode: Mode = env['BENCH_TINY'] === '1' ? 'tiny' : values.quick ? 'quick' : 'full';
-  const workloads = named.length > 0 ? [...new Set(named as WorkloadName[])] : mode === 'full' ? [...WORKLOADS] : (['latency', 'burst', 'idle'] as const);
+  const workloads = named.length > 0 ? [...new Set(named as WorkloadName[])] : mode === 'full' ? [...WORKLOADS] : [...QUICK_WORKLOADS];
   const contestants = values.contestants === undefined ? [...CONTESTANTS] : values.contestants.split(',').map((c) => c.trim());
   for (const c of contestants) if (!(CONTESTANTS as readonly string[]).includes(c)) throw new Error(`unknown contestant ${JSON.stringify(c)}\n${USAGE}`);
   const sizes = values['burst-sizes']?.split(',').map(parseBurstSize);
