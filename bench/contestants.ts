@@ -208,27 +208,36 @@ export const floor: Contestant = {
   name: 'floor',
   runs: 'one `rsync -a SOURCE/ REPLICA/` per replica, in parallel, started after the last write',
   available: always,
-  async start(t) {
-    const running = new Set<ResultPromise>();
-    let runs = 0;
-    return {
-      afterWrites() {
-        for (const r of t.replicas) {
-          const child = execa('rsync', ['-a', `${t.source}/`, `${r}/`], { reject: false, stdout: 'ignore', stderr: 'inherit' });
-          running.add(child);
-          runs++;
-          void child.then(() => running.delete(child));
-        }
-      },
-      selfCounts: async () => ({ rsyncRuns: runs }),
-      stop: async () => {
-        // Give the rsyncs a moment to end by themselves (convergence is seen before they exit).
-        await withTimeout(Promise.all(running), 10_000, 'floor: rsync').catch(() => undefined);
-        await Promise.all([...running].map((c) => stopProcess(c)));
-      },
-    };
-  },
+  start: async (t) => rsyncsAfterWrites(t.replicas.map((r) => ['-a', `${t.source}/`, `${r}/`])),
 };
+
+/**
+ * A floor: nothing until the writes are done, then one rsync per argv, in parallel. Its stderr
+ * is printed when it fails only (over ssh, sshd tells every session of a user without a home so).
+ */
+export function rsyncsAfterWrites(argvs: readonly (readonly string[])[]): Running {
+  const running = new Set<ResultPromise>();
+  let runs = 0;
+  return {
+    afterWrites() {
+      for (const argv of argvs) {
+        const child = execa('rsync', argv, { reject: false, stdout: 'ignore', stderr: 'pipe' });
+        running.add(child);
+        runs++;
+        void child.then((r) => {
+          running.delete(child);
+          if (r.exitCode !== 0) console.error(`bench: floor: rsync exit ${r.exitCode}: ${String(r.stderr).trim().slice(-500)}`);
+        });
+      }
+    },
+    selfCounts: async () => ({ rsyncRuns: runs }),
+    stop: async () => {
+      // Give the rsyncs a moment to end by themselves (convergence is seen before they exit).
+      await withTimeout(Promise.all(running), 10_000, 'floor: rsync').catch(() => undefined);
+      await Promise.all([...running].map((c) => stopProcess(c)));
+    },
+  };
+}
 
 export const ALL_CONTESTANTS: Record<ContestantName, Contestant> = {
   livemirror,

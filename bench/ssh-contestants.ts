@@ -13,14 +13,12 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import type { ContestantName } from './config.js';
-import { runLivemirror, runLsyncd, type Running } from './contestants.js';
+import { rsyncsAfterWrites, runLivemirror, runLsyncd, type Running } from './contestants.js';
 import { loopbackSshAvailable, type LoopbackSshd } from './loopback-sshd.js';
 import { ensureLsyncd } from './lsyncd-install.js';
 import { lsyncdConfig } from './lsyncd-config.js';
-import { stopProcess, withTimeout } from './processes.js';
 
 /** A fresh temp tree: `source/`, and `replica/` owned by the ssh user, reached as `target`. */
 export interface SshTree {
@@ -50,7 +48,6 @@ export interface SshContestant {
   /** Its row in the report (a contestant may run in two variants). */
   readonly label: string;
   readonly sshConnectionSharing?: boolean;
-  readonly runs: string;
   available(): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** Starts replicating `t.source` to `t.target`; resolves once the initial sync is done. */
   start(t: SshTree, sshd: LoopbackSshd): Promise<Running>;
@@ -63,7 +60,6 @@ function livemirrorSsh(sharing: boolean): SshContestant {
     name: 'livemirror',
     label: sharing ? 'livemirror' : 'livemirror, no connection sharing',
     sshConnectionSharing: sharing,
-    runs: `\`node dist/cli/main.js run -c CONFIG\`, one ssh replica with identityFile, knownHostsFile and sshPort${sharing ? ' (connection sharing on, the default)' : ', sshConnectionSharing: false'}`,
     available: always,
     async start(t, sshd) {
       const socket = path.join(t.dir, 'status.sock');
@@ -81,7 +77,6 @@ export const livemirrorOverSshUnshared = livemirrorSsh(false);
 export const lsyncdTunedOverSsh: SshContestant = {
   name: 'lsyncd-tuned',
   label: 'lsyncd-tuned',
-  runs: '`lsyncd -nodaemon CONFIG`, `sync { default.rsync, delay = 0, maxProcesses = 4, rsync = { rsh = SSH } }` with the same ssh options',
   async available() {
     const a = await ensureLsyncd();
     return a.ok ? { ok: true } : a;
@@ -96,29 +91,8 @@ export const lsyncdTunedOverSsh: SshContestant = {
 export const floorOverSsh: SshContestant = {
   name: 'floor',
   label: 'floor',
-  runs: 'one `rsync -a -e SSH SOURCE/ lmbench@127.0.0.1:REPLICA/`, started right after the change',
   available: always,
-  async start(t, sshd) {
-    const running = new Set<ResultPromise>();
-    let runs = 0;
-    return {
-      afterWrites() {
-        // stderr kept for a failure only: sshd tells every session of the user that it has no home.
-        const child = execa('rsync', ['-a', '-e', sshd.rsh, `${t.source}/`, t.target], { reject: false, stdout: 'ignore', stderr: 'pipe' });
-        running.add(child);
-        runs++;
-        void child.then((r) => {
-          running.delete(child);
-          if (r.exitCode !== 0) console.error(`bench: floor: rsync exit ${r.exitCode}: ${String(r.stderr).trim().slice(-500)}`);
-        });
-      },
-      selfCounts: async () => ({ rsyncRuns: runs }),
-      stop: async () => {
-        await withTimeout(Promise.all(running), 10_000, 'floor: rsync').catch(() => undefined);
-        await Promise.all([...running].map((c) => stopProcess(c)));
-      },
-    };
-  },
+  start: async (t, sshd) => rsyncsAfterWrites([['-a', '-e', sshd.rsh, `${t.source}/`, t.target]]),
 };
 
 /** The contestants of a workload among those chosen on the command line (--contestants). */
