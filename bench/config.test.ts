@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CONTESTANTS, benchConfig, burstDeadlineMs, parseBenchArgs, parseBurstSize, WORKLOADS } from './config.js';
+import { BIGFILE_CHANGE_BYTES, CONTESTANTS, benchConfig, bigfileDeadlineMs, burstDeadlineMs, parseBenchArgs, parseBurstSize, WORKLOADS } from './config.js';
 
 describe('parseBenchArgs', () => {
   it('no arguments: every workload at full size, every contestant, results in bench/results', () => {
     expect(parseBenchArgs([], {})).toEqual({ workloads: [...WORKLOADS], mode: 'full', out: 'bench/results', publish: false, contestants: [...CONTESTANTS] });
   });
-  it('--quick alone runs latency, burst and idle', () => {
+  it('--quick alone runs latency, burst, idle and the two ssh workloads', () => {
     const a = parseBenchArgs(['--quick'], {});
     expect(a.mode).toBe('quick');
-    expect(a.workloads).toEqual(['latency', 'burst', 'idle']);
+    expect(a.workloads).toEqual(['latency', 'burst', 'idle', 'sshlatency', 'bigfile']);
   });
   it('named workloads run alone, once each, in the order given', () => {
     expect(parseBenchArgs(['status', 'latency', 'status'], {}).workloads).toEqual(['status', 'latency']);
@@ -66,4 +66,13 @@ describe('benchConfig', () => {
     expect(c.burst.sizes[0]!.files).toBeLessThanOrEqual(100);
   });
   it('the burst deadline grows with the files', () => expect(burstDeadlineMs({ files: 60_000, dirs: 1_000, runs: 1 })).toBe(720_000));
+  it('ssh workloads: 30 / 8 / 3 samples; a 1 GiB / 64 MiB / 4 MiB file with 1 MiB changed', () => {
+    expect((['full', 'quick', 'tiny'] as const).map((m) => [benchConfig(m).sshlatency.samples, benchConfig(m).bigfile.sizeMiB])).toEqual([
+      [30, 1024],
+      [8, 64],
+      [3, 4],
+    ]);
+    expect(BIGFILE_CHANGE_BYTES).toBe(1 << 20);
+    expect(bigfileDeadlineMs(1024)).toBe(264_800);
+  });
 });

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['latency', 'burst', 'idle', 'bigtree', 'meshdb', 'status'] as const;
+export const WORKLOADS = ['latency', 'burst', 'idle', 'bigtree', 'meshdb', 'status', 'sshlatency', 'bigfile'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Who replicates: the daemon, lsyncd two ways, a cron-style loop, and the floor (burst only). */
@@ -41,6 +41,10 @@ export interface BenchConfig {
   readonly status: { readonly runs: number };
   /** How long a daemon is watched doing nothing (workloads/idle.ts). */
   readonly idle: { readonly windowMs: number };
+  /** One small file → one replica behind a loopback sshd (workloads/sshlatency.ts); pause and poll as latency's. */
+  readonly sshlatency: { readonly samples: number };
+  /** A file of `sizeMiB` changed in its middle → one ssh replica (workloads/bigfile.ts); `runs` per contestant, each on a fresh file. */
+  readonly bigfile: { readonly sizeMiB: number; readonly runs: number };
 }
 
 const full: BenchConfig = {
@@ -59,6 +63,10 @@ const full: BenchConfig = {
   meshdb: { dirs: 100, filesPerDir: 1_000 },
   status: { runs: 10 },
   idle: { windowMs: 60_000 },
+  sshlatency: { samples: 30 },
+  // Issue #8's size. 3 runs for a median that is a middle run (each ~15 s here: writing the file,
+  // copying it to the replica, rsync reading both whole for the delta).
+  bigfile: { sizeMiB: 1024, runs: 3 },
 };
 
 const quick: BenchConfig = {
@@ -70,6 +78,8 @@ const quick: BenchConfig = {
   bigtree: { top: 100, sub: 99 },
   meshdb: { dirs: 10, filesPerDir: 1_000 },
   idle: { windowMs: 10_000 },
+  sshlatency: { samples: 8 },
+  bigfile: { sizeMiB: 64, runs: 1 },
 };
 
 const tiny: BenchConfig = {
@@ -81,6 +91,8 @@ const tiny: BenchConfig = {
   meshdb: { dirs: 2, filesPerDir: 50 },
   status: { runs: 3 },
   idle: { windowMs: 2_000 },
+  sshlatency: { samples: 3 },
+  bigfile: { sizeMiB: 4, runs: 1 },
 };
 
 export function benchConfig(mode: Mode): BenchConfig {
@@ -89,6 +101,19 @@ export function benchConfig(mode: Mode): BenchConfig {
 
 /** Deadline for one burst to converge: 2 minutes plus 10 ms a file (60,000 files: 12 minutes). */
 export const burstDeadlineMs = (s: BurstSize): number => 120_000 + s.files * 10;
+
+/** The bigfile workload overwrites this much in the middle of its file. */
+export const BIGFILE_CHANGE_BYTES = 1024 * 1024;
+
+/** Deadline for a bigfile change to arrive: 1 minute plus 0.2 s a MiB (1 GiB: 4.4 minutes; rsync reads both copies whole). */
+export const bigfileDeadlineMs = (sizeMiB: number): number => 60_000 + sizeMiB * 200;
+
+/**
+ * What --quick (and the tiny CI smoke) runs when no workload is named: the ssh workloads take
+ * ~12 s together in tiny mode and ~25 s in quick mode here, and report "not installed" at once
+ * where they cannot run (not root).
+ */
+export const QUICK_WORKLOADS: readonly WorkloadName[] = ['latency', 'burst', 'idle', 'sshlatency', 'bigfile'];
 
 export interface BenchArgs {
   readonly workloads: readonly WorkloadName[];
@@ -105,7 +130,7 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench -- [${WORKLOADS.join('|')} ...] [--quick] [--out DIR] [--publish]
                         [--contestants ${CONTESTANTS.join(',')}] [--burst-sizes FILESxDIRS[xRUNS],...]
        npm run bench -- --from-json bench/results/bench-DATE.json [--out DIR] [--publish]
-  no workload: all of them (with --quick: latency, burst and idle); BENCH_TINY=1 shrinks every size;
+  no workload: all of them (with --quick: latency, burst, idle, sshlatency and bigfile); BENCH_TINY=1 shrinks every size;
   --from-json measures nothing: it writes the table and the charts of an earlier run again`;
 
 /** "2000x200" or "2000x200x3" → a burst size; throws on anything else. */
@@ -134,7 +159,7 @@ export function parseBenchArgs(argv: readonly string[], env: Readonly<Record<str
   const named = positionals.filter((p) => p !== '--');
   for (const w of named) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown workload ${JSON.stringify(w)}\n${USAGE}`);
   const mode: Mode = env['BENCH_TINY'] === '1' ? 'tiny' : values.quick ? 'quick' : 'full';
-  const workloads = named.length > 0 ? [...new Set(named as WorkloadName[])] : mode === 'full' ? [...WORKLOADS] : (['latency', 'burst', 'idle'] as const);
+  const workloads = named.length > 0 ? [...new Set(named as WorkloadName[])] : mode === 'full' ? [...WORKLOADS] : [...QUICK_WORKLOADS];
   const contestants = values.contestants === undefined ? [...CONTESTANTS] : values.contestants.split(',').map((c) => c.trim());
   for (const c of contestants) if (!(CONTESTANTS as readonly string[]).includes(c)) throw new Error(`unknown contestant ${JSON.stringify(c)}\n${USAGE}`);
   const sizes = values['burst-sizes']?.split(',').map(parseBurstSize);

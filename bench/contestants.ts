@@ -70,28 +70,35 @@ export const livemirror: Contestant = {
   available: always,
   async start(t, extraArgs = []) {
     const socket = path.join(t.dir, 'status.sock');
-    const args = [cliMain, 'run', '--status-socket', socket, '--log-format', 'json', '--log-level', 'warn', ...extraArgs, t.source, ...t.replicas];
-    const proc = execa('node', args, { reject: false, stdout: 'ignore', stderr: 'inherit' });
-    try {
-      await waitUntil(async () => {
-        if (proc.exitCode !== null) throw new Error(`livemirror exited (${proc.exitCode}) before it was ready`);
-        return (await fetchStatus(socket).catch(() => undefined))?.ready === true;
-      }, 'livemirror ready', 600_000, 50);
-    } catch (e) {
-      await stopProcess(proc);
-      throw e;
-    }
-    return {
-      pid: proc.pid,
-      socket,
-      async selfCounts() {
-        const s = await fetchStatus(socket);
-        return { rsyncBatches: s.replicas.reduce((n, r) => n + r.batches + r.fullSyncs, 0) };
-      },
-      stop: () => stopProcess(proc),
-    };
+    return runLivemirror(['run', '--status-socket', socket, '--log-format', 'json', '--log-level', 'warn', ...extraArgs, t.source, ...t.replicas], socket);
   },
 };
+
+/**
+ * Starts the built CLI with `cliArgs` (which name `socket` as its status socket, on the command
+ * line or in its config file) and resolves once its status says ready (the initial sync done).
+ */
+export async function runLivemirror(cliArgs: readonly string[], socket: string): Promise<RunningLivemirror> {
+  const proc = execa('node', [cliMain, ...cliArgs], { reject: false, stdout: 'ignore', stderr: 'inherit' });
+  try {
+    await waitUntil(async () => {
+      if (proc.exitCode !== null) throw new Error(`livemirror exited (${proc.exitCode}) before it was ready`);
+      return (await fetchStatus(socket).catch(() => undefined))?.ready === true;
+    }, 'livemirror ready', 600_000, 50);
+  } catch (e) {
+    await stopProcess(proc);
+    throw e;
+  }
+  return {
+    pid: proc.pid,
+    socket,
+    async selfCounts() {
+      const s = await fetchStatus(socket);
+      return { rsyncBatches: s.replicas.reduce((n, r) => n + r.batches + r.fullSyncs, 0) };
+    },
+    stop: () => stopProcess(proc),
+  };
+}
 
 /** A running livemirror also tells its pid and status socket (bigtree, status). */
 export type RunningLivemirror = Running & { pid: number | undefined; socket: string };
@@ -113,32 +120,37 @@ function lsyncd(flavour: 'default' | 'tuned'): Contestant {
     async start(t) {
       const config = path.join(t.dir, `lsyncd-${flavour}.lua`);
       writeFileSync(config, lsyncdConfig({ source: t.source, replicas: t.replicas, flavour }));
-      const proc = execa('lsyncd', ['-nodaemon', config], { reject: false, buffer: false, stdout: 'pipe', stderr: 'pipe' });
-      const out = tail();
-      let started = 0;
-      let rsyncCalls = 0;
-      for (const stream of [proc.stdout, proc.stderr]) {
-        readline.createInterface({ input: stream }).on('line', (line) => {
-          out.push(line);
-          if (isStartupFinished(line)) started++;
-          if (line.includes('Calling rsync with filter-list')) rsyncCalls++;
-        });
-      }
-      try {
-        await waitUntil(() => {
-          if (proc.exitCode !== null) throw new Error(`lsyncd exited (${proc.exitCode}) before its startup syncs finished:\n${out.text()}`);
-          return started >= t.replicas.length;
-        }, `lsyncd startup syncs (${t.replicas.length})`, 120_000, 20);
-      } catch (e) {
-        await stopProcess(proc);
-        throw e;
-      }
-      return {
-        pid: proc.pid,
-        selfCounts: async () => ({ rsyncCalls }),
-        stop: () => stopProcess(proc),
-      };
+      return runLsyncd(config, t.replicas.length);
     },
+  };
+}
+
+/** Starts `lsyncd -nodaemon config` and resolves once each of its `syncs` has finished its startup rsync. */
+export async function runLsyncd(config: string, syncs: number): Promise<Running> {
+  const proc = execa('lsyncd', ['-nodaemon', config], { reject: false, buffer: false, stdout: 'pipe', stderr: 'pipe' });
+  const out = tail();
+  let started = 0;
+  let rsyncCalls = 0;
+  for (const stream of [proc.stdout, proc.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      out.push(line);
+      if (isStartupFinished(line)) started++;
+      if (line.includes('Calling rsync with filter-list')) rsyncCalls++;
+    });
+  }
+  try {
+    await waitUntil(() => {
+      if (proc.exitCode !== null) throw new Error(`lsyncd exited (${proc.exitCode}) before its startup syncs finished:\n${out.text()}`);
+      return started >= syncs;
+    }, `lsyncd startup syncs (${syncs})`, 120_000, 20);
+  } catch (e) {
+    await stopProcess(proc);
+    throw e;
+  }
+  return {
+    pid: proc.pid,
+    selfCounts: async () => ({ rsyncCalls }),
+    stop: () => stopProcess(proc),
   };
 }
 
@@ -196,27 +208,36 @@ export const floor: Contestant = {
   name: 'floor',
   runs: 'one `rsync -a SOURCE/ REPLICA/` per replica, in parallel, started after the last write',
   available: always,
-  async start(t) {
-    const running = new Set<ResultPromise>();
-    let runs = 0;
-    return {
-      afterWrites() {
-        for (const r of t.replicas) {
-          const child = execa('rsync', ['-a', `${t.source}/`, `${r}/`], { reject: false, stdout: 'ignore', stderr: 'inherit' });
-          running.add(child);
-          runs++;
-          void child.then(() => running.delete(child));
-        }
-      },
-      selfCounts: async () => ({ rsyncRuns: runs }),
-      stop: async () => {
-        // Give the rsyncs a moment to end by themselves (convergence is seen before they exit).
-        await withTimeout(Promise.all(running), 10_000, 'floor: rsync').catch(() => undefined);
-        await Promise.all([...running].map((c) => stopProcess(c)));
-      },
-    };
-  },
+  start: async (t) => rsyncsAfterWrites(t.replicas.map((r) => ['-a', `${t.source}/`, `${r}/`])),
 };
+
+/**
+ * A floor: nothing until the writes are done, then one rsync per argv, in parallel. Its stderr
+ * is printed when it fails only (over ssh, sshd tells every session of a user without a home so).
+ */
+export function rsyncsAfterWrites(argvs: readonly (readonly string[])[]): Running {
+  const running = new Set<ResultPromise>();
+  let runs = 0;
+  return {
+    afterWrites() {
+      for (const argv of argvs) {
+        const child = execa('rsync', argv, { reject: false, stdout: 'ignore', stderr: 'pipe' });
+        running.add(child);
+        runs++;
+        void child.then((r) => {
+          running.delete(child);
+          if (r.exitCode !== 0) console.error(`bench: floor: rsync exit ${r.exitCode}: ${String(r.stderr).trim().slice(-500)}`);
+        });
+      }
+    },
+    selfCounts: async () => ({ rsyncRuns: runs }),
+    stop: async () => {
+      // Give the rsyncs a moment to end by themselves (convergence is seen before they exit).
+      await withTimeout(Promise.all(running), 10_000, 'floor: rsync').catch(() => undefined);
+      await Promise.all([...running].map((c) => stopProcess(c)));
+    },
+  };
+}
 
 export const ALL_CONTESTANTS: Record<ContestantName, Contestant> = {
   livemirror,

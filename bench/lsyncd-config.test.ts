@@ -38,6 +38,11 @@ describe('lsyncdConfig', () => {
     expect(c.match(/delay = 0,/g)).toHaveLength(4);
     expect(c.match(/maxProcesses = 4,/g)).toHaveLength(4);
   });
+  it('over ssh: the remote target and an rsh in every sync, as Lua strings', () => {
+    const c = lsyncdConfig({ source: '/s', replicas: ['lmbench@127.0.0.1:/r1'], flavour: 'tuned', rsh: '/usr/bin/ssh -p 2222 -i /k"ey' });
+    expect(c).toContain('  target = "lmbench@127.0.0.1:/r1",\n  delay = 0,\n  maxProcesses = 4,\n  rsync = { rsh = "/usr/bin/ssh -p 2222 -i /k\\034ey" },\n}');
+  });
+  it('no rsh: no rsync table', () => expect(lsyncdConfig({ source: '/s', replicas: ['/r1'], flavour: 'tuned' })).not.toContain('rsync ='));
 });
 
 describe('isStartupFinished', () => {

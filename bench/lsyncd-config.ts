@@ -25,6 +25,11 @@ export interface LsyncdOptions {
    * `tuned`: delay 0 and maxProcesses 4 per sync.
    */
   readonly flavour: 'default' | 'tuned';
+  /**
+   * Replicas behind ssh (`user@host:/path`): the remote shell rsync runs, as one string (lsyncd
+   * hands it to rsync as `--rsh=...`, which rsync splits on spaces: no spaces inside its words).
+   */
+  readonly rsh?: string;
 }
 
 /** The config file's text. */
@@ -43,6 +48,7 @@ export function lsyncdConfig(o: LsyncdOptions): string {
       `  source = ${luaString(o.source)},`,
       `  target = ${luaString(r)},`,
       ...(tuned ? ['  delay = 0,', '  maxProcesses = 4,'] : []),
+      ...(o.rsh !== undefined ? [`  rsync = { rsh = ${luaString(o.rsh)} },`] : []),
       '}',
     );
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fmtCount, fmtMs, fmtRatio } from './format.js';
 import { renderMarkdown } from './report.js';
 import { sampleReport } from './sample-report.fixture.js';
+import { summarizeLatency } from './stats.js';
 
 describe('format', () => {
   it.each([
@@ -72,5 +73,32 @@ describe('renderMarkdown', () => {
     expect(md2).toContain('| livemirror | 0.012% | 0.45 | 60 s |');
     expect(md2).toContain('| lsyncd-tuned | — | — | — |');
     expect(md2).toContain('- lsyncd-tuned: failed: no pid to measure');
+  });
+  it('ssh workloads: latency rows per variant with the ratio to lsyncd-tuned; bigfile time ÷ floor, MiB on lo and its ratio to the change', () => {
+    const hits = (...ms: number[]) => ms.map((x, i) => ({ i, ms: x }));
+    const ssh = (contestant: 'livemirror' | 'lsyncd-tuned', label: string, ms: number[]) =>
+      ({ workload: 'sshlatency', contestant, label, status: 'ok', deadlineMs: 30_000, pauseMs: 100, samples: hits(...ms), summary: summarizeLatency(hits(...ms)) }) as const;
+    const big = (contestant: 'livemirror' | 'lsyncd-tuned' | 'floor', convergeMs: number, loRxBytes: number) =>
+      ({ workload: 'bigfile', contestant, status: 'ok', sizeBytes: 1024 << 20, changedBytes: 1 << 20, deadlineMs: 265_000, runs: [{ startMs: 900, convergeMs, loRxBytes }] }) as const;
+    const md2 = renderMarkdown({
+      ...sampleReport,
+      results: [
+        ssh('livemirror', 'livemirror', [80, 90, 100]),
+        ssh('livemirror', 'livemirror, no connection sharing', [300, 310, 320]),
+        ssh('lsyncd-tuned', 'lsyncd-tuned', [290, 300, 350]),
+        big('floor', 4000, 2 << 20),
+        big('livemirror', 5000, 1.5 * (1 << 20)),
+        { workload: 'bigfile', contestant: 'lsyncd-tuned', status: 'not installed', reason: 'needs root', sizeBytes: 1024 << 20, changedBytes: 1 << 20, deadlineMs: 265_000, runs: [] },
+      ],
+    });
+    expect(md2).toContain('| contestant | samples | misses | p50 | p90 | p99 | max | p50 ÷ lsyncd-tuned |');
+    expect(md2).toContain('| livemirror | 3 | 0 | 90 ms | 100 ms | 100 ms | 100 ms | 0.30× |');
+    expect(md2).toContain('| livemirror, no connection sharing | 3 | 0 | 310 ms | 320 ms | 320 ms | 320 ms | 1.0× |');
+    expect(md2).toContain('## Big file over ssh: 1 GiB, 1 MiB changed in the middle → one replica');
+    const rows = md2.split('\n').filter((l) => /^\| (livemirror|lsyncd-tuned|floor) \| (1|not installed) \|/.test(l));
+    expect(rows).toEqual(['| livemirror | 1 | 5.0 s | 1.3× | 1.50 | 1.5× |', '| lsyncd-tuned | not installed | — | — | — | — |', '| floor | 1 | 4.0 s | 1.0× | 2.00 | 2.0× |']);
+    expect(md2).toContain('- lsyncd-tuned: needs root');
+    // Their contestants (one ssh replica) are described in their sections, not by the local setups.
+    expect(md2).not.toContain('## Contestants');
   });
 });

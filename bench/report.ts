@@ -6,8 +6,8 @@
  */
 import { CONTESTANTS, type ContestantName } from './config.js';
 import { fmtCount, fmtMs, fmtRatio, sizeLabel } from './format.js';
-import type { BenchReport, BigtreeResult, BurstResult, IdleResult, LatencyResult, MeshdbResult, StatusResult, WorkloadResult } from './results.js';
-import { median, ratio } from './stats.js';
+import type { BenchReport, BigfileResult, BigtreeResult, BurstResult, IdleResult, LatencyResult, MeshdbResult, SshLatencyResult, StatusResult, WorkloadResult } from './results.js';
+import { median, ratio, type LatencySummary } from './stats.js';
 
 /** File names (relative to the markdown file) of the charts to show, where rendered. */
 export interface ChartLinks {
@@ -20,16 +20,21 @@ const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 const table = (head: readonly string[], rows: readonly (readonly string[])[], figures = true) => [row(head), row(head.map((_, i) => (i === 0 || !figures ? '---' : '---:'))), ...rows.map(row)];
 const order = (c: ContestantName) => CONTESTANTS.indexOf(c);
 const byContestant = <T extends WorkloadResult>(rs: readonly T[]) => [...rs].sort((a, b) => order(a.contestant) - order(b.contestant));
-const reasons = (rs: readonly WorkloadResult[]) => rs.flatMap((r) => (r.status === 'ok' ? [] : [`- ${r.contestant}: ${r.status === 'failed' ? `failed: ${r.reason}` : r.reason}`]));
+/** A row's name: the contestant, or its variant where a workload runs one in two ways. */
+const labelOf = (r: WorkloadResult) => ('label' in r ? r.label : r.contestant);
+const reasons = (rs: readonly WorkloadResult[]) => rs.flatMap((r) => (r.status === 'ok' ? [] : [`- ${labelOf(r)}: ${r.status === 'failed' ? `failed: ${r.reason}` : r.reason}`]));
+
+/** A latency row: samples, misses (bold when any), the percentiles and the p50's ratio to `refP50`; the status where there are no figures. */
+function latencyRow(r: LatencyResult | SshLatencyResult, refP50: number): string[] {
+  if (r.status !== 'ok') return [labelOf(r), r.status, '—', '—', '—', '—', '—', '—'];
+  const s: LatencySummary = r.summary;
+  return [labelOf(r), String(s.n), s.misses === 0 ? '0' : `**${s.misses}**`, fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.max), fmtRatio(ratio(s.p50, refP50))];
+}
 
 function latencySection(rs: readonly LatencyResult[], links: ChartLinks): string[] {
   if (rs.length === 0) return [];
   const lm = rs.find((r) => r.contestant === 'livemirror' && r.status === 'ok')?.summary.p50 ?? NaN;
-  const rows = byContestant(rs).map((r) => {
-    if (r.status !== 'ok') return [r.contestant, r.status, '—', '—', '—', '—', '—', '—'];
-    const s = r.summary;
-    return [r.contestant, String(s.n), s.misses === 0 ? '0' : `**${s.misses}**`, fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.max), fmtRatio(ratio(s.p50, lm))];
-  });
+  const rows = byContestant(rs).map((r) => latencyRow(r, lm));
   const deadlines = byContestant(rs)
     .map((r) => `${r.contestant} ${fmtMs(r.deadlineMs)}`)
     .join(', ');
@@ -108,6 +113,50 @@ function burstSection(rs: readonly BurstResult[], links: ChartLinks): string[] {
   return out;
 }
 
+function sshLatencySection(rs: readonly SshLatencyResult[]): string[] {
+  if (rs.length === 0) return [];
+  const ref = rs.find((r) => r.contestant === 'lsyncd-tuned' && r.status === 'ok')?.summary.p50 ?? NaN;
+  return [
+    '## Latency over ssh: one small file → one replica behind sshd',
+    '',
+    'The latency workload\'s samples with ONE replica, reached over ssh on 127.0.0.1: an sshd of the benchmark\'s own, logging in as a user whose shell is `/bin/sh` ' +
+      "(sshd runs every session's command through the user's shell; root's `.bashrc` here runs `pyenv init`, ~0.5 s a session, a quirk of the machine). " +
+      'livemirror keeps one ssh connection per replica (an OpenSSH master) and runs every rsync over it; "no connection sharing" is livemirror with `sshConnectionSharing: false`, a fresh ssh login per rsync; ' +
+      "lsyncd-tuned runs one rsync, so one ssh key exchange and login, per change. Issue #8's target: livemirror's p50 at most 100 ms and at most 0.6× lsyncd-tuned's.",
+    '',
+    ...table(['contestant', 'samples', 'misses', 'p50', 'p90', 'p99', 'max', 'p50 ÷ lsyncd-tuned'], byContestant(rs).map((r) => latencyRow(r, ref))),
+    ...(reasons(rs).length > 0 ? ['', ...reasons(rs)] : []),
+    '',
+  ];
+}
+
+const MiB = 1024 * 1024;
+const sizeOf = (bytes: number) => (bytes >= 1024 * MiB ? `${fmtCount(bytes / 1024 / MiB)} GiB` : `${fmtCount(bytes / MiB)} MiB`);
+
+function bigfileSection(rs: readonly BigfileResult[]): string[] {
+  if (rs.length === 0) return [];
+  const medMs = (r?: BigfileResult) => (r?.status === 'ok' ? median(r.runs.map((x) => x.convergeMs)) : NaN);
+  const floorMs = medMs(rs.find((r) => r.contestant === 'floor'));
+  const rows = byContestant(rs).map((r) => {
+    if (r.status !== 'ok') return [labelOf(r), r.status, '—', '—', '—', '—'];
+    const rx = median(r.runs.map((x) => x.loRxBytes));
+    return [labelOf(r), String(r.runs.length), fmtMs(medMs(r)), fmtRatio(ratio(medMs(r), floorMs)), (rx / MiB).toFixed(2), fmtRatio(ratio(rx, r.changedBytes))];
+  });
+  const { sizeBytes, changedBytes } = rs[0]!;
+  return [
+    `## Big file over ssh: ${sizeOf(sizeBytes)}, ${sizeOf(changedBytes)} changed in the middle → one replica`,
+    '',
+    `A file of random bytes that the replica already holds; ${sizeOf(changedBytes)} at its middle overwritten in place (same size), then polled every 25 ms until the replica's file has the source's size, mtime (ns) and bytes (the changed region and samples around it). ` +
+      'Over a remote shell rsync sends a delta by default, so what crosses the wire should be near the changed bytes plus its block checksums. ' +
+      '"MiB on lo" is what the loopback interface received from the change to equality (/proc/net/dev): the ssh traffic of both directions, each byte once; any other loopback traffic of the machine meanwhile counts too. ' +
+      'livemirror sends it through its kept ssh connection; lsyncd-tuned (delay 0, `rsh` = the same ssh) and floor, one plain `rsync -a -e SSH` started right after the change, each pay one ssh login (~0.3 s here). Medians over the runs, each on a fresh file.',
+    '',
+    ...table(['contestant', 'runs', 'equal after', '÷ floor', 'MiB on lo', '÷ the change'], rows),
+    ...(reasons(rs).length > 0 ? ['', ...reasons(rs)] : []),
+    '',
+  ];
+}
+
 function idleSection(rs: readonly IdleResult[]): string[] {
   if (rs.length === 0) return [];
   const rows = byContestant(rs).map((r) =>
@@ -150,7 +199,9 @@ function aloneSection(bt?: BigtreeResult, mdb?: MeshdbResult, st?: StatusResult)
 export function renderMarkdown(r: BenchReport, links: ChartLinks = {}): string {
   const m = r.machine;
   const of = <W extends WorkloadResult['workload']>(w: W) => r.results.filter((x): x is Extract<WorkloadResult, { workload: W }> => x.workload === w);
-  const used = new Set(r.results.map((x) => x.contestant));
+  // The ssh workloads describe their contestants (one ssh replica) in their own sections.
+  const overSsh = (x: WorkloadResult) => x.workload === 'sshlatency' || x.workload === 'bigfile';
+  const used = new Set(r.results.filter((x) => !overSsh(x)).map((x) => x.contestant));
   const load = (l?: readonly number[]) => (l ? l.map((x) => x.toFixed(1)).join(' ') : '—');
   return [
     `# livemirror side by side: ${r.mode} run of ${r.startedAt}`,
@@ -158,15 +209,14 @@ export function renderMarkdown(r: BenchReport, links: ChartLinks = {}): string {
     `${m.cpus} CPUs (${m.cpuModel}), Linux ${m.kernel}, Node ${m.node}, ${m.rsync}, lsyncd ${m.lsyncd}; commit ${m.commit}. ` +
       `Load average ${load(m.loadavgStart)} at the start, ${load(m.loadavgEnd)} at the end. ` +
       'One run on one machine: absolute times move with its load; compare within a table. ' +
-      'Every replica is a local directory on the same disk as the source.',
+      'Every replica is a local directory on the same disk as the source (over ssh on 127.0.0.1 in the ssh workloads).',
     '',
     ...latencySection(of('latency'), links),
     ...burstSection(of('burst'), links),
     ...idleSection(of('idle')),
+    ...sshLatencySection(of('sshlatency')),
+    ...bigfileSection(of('bigfile')),
     ...aloneSection(of('bigtree')[0], of('meshdb')[0], of('status')[0]),
-    '## Contestants',
-    '',
-    ...CONTESTANTS.filter((c) => used.has(c)).map((c) => `- **${c}**: ${r.setups[c]}`),
-    '',
+    ...(used.size > 0 ? ['## Contestants', '', ...CONTESTANTS.filter((c) => used.has(c)).map((c) => `- **${c}**: ${r.setups[c]}`), ''] : []),
   ].join('\n');
 }

@@ -80,7 +80,40 @@ export type IdleResult = Outcome & {
   readonly switchesPerSecond?: number;
 };
 
-export type WorkloadResult = LatencyResult | BurstResult | BigtreeResult | MeshdbResult | StatusResult | IdleResult;
+/** One small file → one replica over a loopback ssh (workloads/sshlatency.ts). */
+export type SshLatencyResult = Outcome & {
+  readonly workload: 'sshlatency';
+  readonly contestant: ContestantName;
+  /** The row's name: the contestant, or a variant of it ("livemirror, no connection sharing"). */
+  readonly label: string;
+  /** livemirror only: whether its ssh connection sharing was on. */
+  readonly sshConnectionSharing?: boolean;
+  readonly deadlineMs: number;
+  readonly pauseMs: number;
+  readonly samples: readonly LatencySample[];
+  readonly summary: LatencySummary;
+};
+
+export interface BigfileRun {
+  /** From starting the contestant to its initial sync done (the replica already held the old file). */
+  readonly startMs: number;
+  /** From the change (before the write) until the replica's file was seen equal to the source's. */
+  readonly convergeMs: number;
+  /** Bytes received by `lo` over the same span: the ssh traffic of both directions (net-dev.ts). */
+  readonly loRxBytes: number;
+}
+
+/** A big file changed in its middle → one ssh replica (workloads/bigfile.ts). */
+export type BigfileResult = Outcome & {
+  readonly workload: 'bigfile';
+  readonly contestant: ContestantName;
+  readonly sizeBytes: number;
+  readonly changedBytes: number;
+  readonly deadlineMs: number;
+  readonly runs: readonly BigfileRun[];
+};
+
+export type WorkloadResult = LatencyResult | BurstResult | BigtreeResult | MeshdbResult | StatusResult | IdleResult | SshLatencyResult | BigfileResult;
 
 export interface MachineFacts {
   readonly cpus: number;

@@ -1,10 +1,11 @@
 /**
- * npm run bench [-- latency|burst|bigtree|meshdb|status ...] [--quick] [--out DIR] [--publish]
+ * npm run bench [-- latency|burst|idle|bigtree|meshdb|status|sshlatency|bigfile ...] [--quick] [--out DIR] [--publish]
  *   [--contestants a,b] [--burst-sizes FILESxDIRS[xRUNS],...]   (BENCH_TINY=1: a few files, 3 samples)
  * npm run bench -- --from-json FILE [--out DIR] [--publish]      (the table and charts again)
  *
  * Runs every contestant (contestants.ts: livemirror, lsyncd-default, lsyncd-tuned, rsync-loop,
- * floor) through the same workloads (workloads/) one after another, each on fresh temp trees,
+ * floor) through the same workloads (workloads/) one after another, each on fresh temp trees
+ * (sshlatency and bigfile: one replica behind a loopback sshd, ssh-contestants.ts),
  * and writes into DIR (default bench/results) the JSON of every sample, the markdown table and
  * the SVG charts (outputs.ts). Needs `npm run build` first: livemirror runs as its built CLI.
  */
@@ -17,10 +18,13 @@ import { lsyncdVersion, machineFacts } from './machine.js';
 import { jsonPath, repoRoot, saveJson, writeOutputs } from './outputs.js';
 import type { BenchReport } from './results.js';
 import { sanityProblems } from './sanity.js';
+import { sshContestants } from './ssh-contestants.js';
+import { runBigfile } from './workloads/bigfile.js';
 import { runBurst } from './workloads/burst.js';
 import { runIdle } from './workloads/idle.js';
-import { runLatency } from './workloads/latency.js';
+import { latencyLine, runLatency } from './workloads/latency.js';
 import { runBigtree, runMeshdb, runStatus } from './workloads/livemirror-only.js';
+import { runSshLatency } from './workloads/sshlatency.js';
 
 const log = (s: string) => console.log(s);
 const rel = (f: string) => path.relative(process.cwd(), f) || '.';
@@ -48,8 +52,7 @@ async function measure(args: BenchArgs, outDir: string): Promise<BenchReport> {
         if (c.latencyDeadlineMs === undefined) continue; // floor: burst only
         const r = await runLatency(c, cfg, log);
         report.results.push(r);
-        const s = r.summary;
-        log(r.status === 'ok' ? `  ${name}: p50 ${s.p50.toFixed(1)} ms, p90 ${s.p90.toFixed(1)} ms, max ${s.max.toFixed(1)} ms, ${s.misses} misses` : `  ${name}: ${r.status}: ${r.reason}`);
+        log(latencyLine(name, r));
         saveJson(outDir, report);
       }
     } else if (w === 'idle') {
@@ -69,6 +72,20 @@ async function measure(args: BenchArgs, outDir: string): Promise<BenchReport> {
           if (r.status !== 'ok') log(`  ${name}: ${r.status}: ${r.reason}`);
           saveJson(outDir, report);
         }
+      }
+    } else if (w === 'sshlatency') {
+      for (const c of sshContestants('sshlatency', args.contestants)) {
+        const r = await runSshLatency(c, cfg, log);
+        report.results.push(r);
+        log(latencyLine(c.label, r));
+        saveJson(outDir, report);
+      }
+    } else if (w === 'bigfile') {
+      for (const c of sshContestants('bigfile', args.contestants)) {
+        const r = await runBigfile(c, cfg, log);
+        report.results.push(r);
+        if (r.status !== 'ok') log(`  ${c.label}: ${r.status}: ${r.reason}`);
+        saveJson(outDir, report);
       }
     } else {
       const r = w === 'bigtree' ? await runBigtree(cfg) : w === 'meshdb' ? await runMeshdb(cfg) : await runStatus(cfg);

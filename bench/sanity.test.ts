@@ -21,4 +21,11 @@ describe('sanityProblems', () => {
   it('a figure that is not a positive time is not sane', () => {
     expect(sanityProblems(report([latency('livemirror', summary(3, 0, Number.NaN))]))).toEqual(['latency/livemirror: p50 NaN is not a time']);
   });
+  it('ssh workloads: a livemirror variant that missed, or a bigfile run with no bytes on lo, is not sane', () => {
+    const ssh = { status: 'ok', workload: 'sshlatency', contestant: 'livemirror', label: 'livemirror, no connection sharing', deadlineMs: 30_000, pauseMs: 100, samples: [], summary: summary(3, 1, 300) } as const;
+    const big = (loRxBytes: number): WorkloadResult => ({ status: 'ok', workload: 'bigfile', contestant: 'livemirror', sizeBytes: 4 << 20, changedBytes: 1 << 20, deadlineMs: 60_000, runs: [{ startMs: 500, convergeMs: 150, loRxBytes }] });
+    expect(sanityProblems(report([ssh, big(1_100_000)]))).toEqual(['sshlatency/livemirror, no connection sharing: 1 of 3 writes never reached every replica within 30000 ms']);
+    expect(sanityProblems(report([big(0)]))).toEqual(['bigfile/livemirror run 1: equal after 150 ms with 0 bytes on lo is not a measurement']);
+    expect(sanityProblems(report([{ ...big(1), runs: [] } as WorkloadResult]))).toEqual(['bigfile/livemirror: no runs']);
+  });
 });

@@ -10,7 +10,7 @@ export function sanityProblems(report: BenchReport): string[] {
   const out: string[] = [];
   const positive = (x: number | undefined) => x !== undefined && Number.isFinite(x) && x > 0;
   for (const r of report.results) {
-    const who = `${r.workload}/${r.contestant}`;
+    const who = `${r.workload}/${'label' in r ? r.label : r.contestant}`;
     if (r.status === 'failed') {
       out.push(`${who} failed: ${r.reason}`);
       continue;
@@ -18,9 +18,14 @@ export function sanityProblems(report: BenchReport): string[] {
     if (r.status !== 'ok') continue;
     switch (r.workload) {
       case 'latency':
+      case 'sshlatency':
         if (r.summary.n === 0) out.push(`${who}: no samples`);
         else if (r.contestant === 'livemirror' && r.summary.misses > 0) out.push(`${who}: ${r.summary.misses} of ${r.summary.n} writes never reached every replica within ${r.deadlineMs} ms`);
         else if (r.summary.misses < r.summary.n && !positive(r.summary.p50)) out.push(`${who}: p50 ${r.summary.p50} is not a time`);
+        break;
+      case 'bigfile':
+        if (r.runs.length === 0) out.push(`${who}: no runs`);
+        for (const [i, run] of r.runs.entries()) if (!positive(run.convergeMs) || !positive(run.loRxBytes)) out.push(`${who} run ${i + 1}: equal after ${run.convergeMs} ms with ${run.loRxBytes} bytes on lo is not a measurement`);
         break;
       case 'burst':
         if (r.runs.length === 0) out.push(`${who}: no runs`);
