@@ -36,7 +36,7 @@ export interface BenchConfig {
     readonly pollMs: number;
   };
   readonly burst: { readonly sizes: readonly BurstSize[] };
-  readonly bigtree: { readonly top: number; readonly sub: number };
+  readonly bigtree: { readonly top: number; readonly sub: number; readonly runs: number };
   readonly meshdb: { readonly dirs: number; readonly filesPerDir: number };
   readonly status: { readonly runs: number };
   /** How long a daemon is watched doing nothing (workloads/idle.ts). */
@@ -59,7 +59,7 @@ const full: BenchConfig = {
     ],
   },
   // 1,000 directories of 99 subdirectories: 100,000 directories below the root.
-  bigtree: { top: 1_000, sub: 99 },
+  bigtree: { top: 1_000, sub: 99, runs: 3 },
   meshdb: { dirs: 100, filesPerDir: 1_000 },
   status: { runs: 10 },
   idle: { windowMs: 60_000 },
@@ -75,7 +75,7 @@ const quick: BenchConfig = {
   // 2 lsyncd-default samples take 30 s of the 3 minutes.
   latency: { ...full.latency, samples: 8, lsyncdDefaultSamples: 2 },
   burst: { sizes: [{ files: 2_000, dirs: 200, runs: 1 }] },
-  bigtree: { top: 100, sub: 99 },
+  bigtree: { top: 100, sub: 99, runs: 1 },
   meshdb: { dirs: 10, filesPerDir: 1_000 },
   idle: { windowMs: 10_000 },
   sshlatency: { samples: 8 },
@@ -87,7 +87,7 @@ const tiny: BenchConfig = {
   mode: 'tiny',
   latency: { ...quick.latency, samples: 3, lsyncdDefaultSamples: 1 },
   burst: { sizes: [{ files: 40, dirs: 4, runs: 1 }] },
-  bigtree: { top: 5, sub: 9 },
+  bigtree: { top: 5, sub: 9, runs: 1 },
   meshdb: { dirs: 2, filesPerDir: 50 },
   status: { runs: 3 },
   idle: { windowMs: 2_000 },

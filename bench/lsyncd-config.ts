@@ -30,6 +30,8 @@ export interface LsyncdOptions {
    * hands it to rsync as `--rsh=...`, which rsync splits on spaces: no spaces inside its words).
    */
   readonly rsh?: string;
+  /** false: no startup rsync (`init = false`): lsyncd only sets its watches (bigtree). */
+  readonly init?: boolean;
 }
 
 /** The config file's text. */
@@ -49,6 +51,7 @@ export function lsyncdConfig(o: LsyncdOptions): string {
       `  target = ${luaString(r)},`,
       ...(tuned ? ['  delay = 0,', '  maxProcesses = 4,'] : []),
       ...(o.rsh !== undefined ? [`  rsync = { rsh = ${luaString(o.rsh)} },`] : []),
+      ...(o.init === false ? ['  init = false,'] : []),
       '}',
     );
   }

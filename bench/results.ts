@@ -44,13 +44,21 @@ export type BurstResult = Outcome & {
   readonly runs: readonly BurstRun[];
 };
 
+/** One start on the big tree (workloads/bigtree.ts, measured by watch-probe.ts). */
+export interface BigtreeRun {
+  /** Process start to its last CPU tick of setting the watches (the probe). */
+  readonly setMs: number;
+  readonly watches: number;
+  readonly rssMiB: number;
+  /** livemirror's own figure: its `watching ... in N ms` log line (from inside the process). */
+  readonly ownMs?: number;
+}
+
 export type BigtreeResult = Outcome & {
   readonly workload: 'bigtree';
-  readonly contestant: 'livemirror';
+  readonly contestant: ContestantName;
   readonly dirs: number;
-  readonly watches?: number;
-  readonly readyMs?: number;
-  readonly rssMiB?: number;
+  readonly runs: readonly BigtreeRun[];
 };
 
 export type MeshdbResult = Outcome & {

@@ -23,7 +23,8 @@ import { runBigfile } from './workloads/bigfile.js';
 import { runBurst } from './workloads/burst.js';
 import { runIdle } from './workloads/idle.js';
 import { latencyLine, runLatency } from './workloads/latency.js';
-import { runBigtree, runMeshdb, runStatus } from './workloads/livemirror-only.js';
+import { runBigtree } from './workloads/bigtree.js';
+import { runMeshdb, runStatus } from './workloads/livemirror-only.js';
 import { runSshLatency } from './workloads/sshlatency.js';
 
 const log = (s: string) => console.log(s);
@@ -87,8 +88,14 @@ async function measure(args: BenchArgs, outDir: string): Promise<BenchReport> {
         if (r.status !== 'ok') log(`  ${c.label}: ${r.status}: ${r.reason}`);
         saveJson(outDir, report);
       }
+    } else if (w === 'bigtree') {
+      for (const r of await runBigtree(cfg, args.contestants, log)) {
+        report.results.push(r);
+        if (r.status !== 'ok') log(`  ${r.contestant}: ${r.status}: ${r.reason}`);
+      }
+      saveJson(outDir, report);
     } else {
-      const r = w === 'bigtree' ? await runBigtree(cfg) : w === 'meshdb' ? await runMeshdb(cfg) : await runStatus(cfg);
+      const r = w === 'meshdb' ? await runMeshdb(cfg) : await runStatus(cfg);
       report.results.push(r);
       log(`  ${JSON.stringify(r)}`);
       saveJson(outDir, report);

@@ -32,7 +32,9 @@ export function sanityProblems(report: BenchReport): string[] {
         for (const [i, run] of r.runs.entries()) if (!positive(run.fromFirstMs) || !positive(run.fromLastMs)) out.push(`${who} run ${i + 1}: converged after ${run.fromFirstMs}/${run.fromLastMs} ms is not a time`);
         break;
       case 'bigtree':
-        if (!positive(r.readyMs) || !positive(r.rssMiB)) out.push(`${who}: ready ${r.readyMs} ms, RSS ${r.rssMiB} MiB`);
+        if (r.runs.length === 0) out.push(`${who}: no runs`);
+        for (const [i, run] of r.runs.entries())
+          if (!positive(run.setMs) || !positive(run.rssMiB) || run.watches < r.dirs) out.push(`${who} run ${i + 1}: ${run.watches} of ${r.dirs} watches after ${run.setMs} ms, RSS ${run.rssMiB} MiB`);
         break;
       case 'meshdb':
         // The scan records the directories too: at least every file.

@@ -1,49 +1,25 @@
 /**
- * The workloads only livemirror runs:
- *  bigtree  a tree of TOP×(SUB+1) directories: time until the daemon is `ready` (process start
- *           included, no initial sync) and its RSS then;
+ * The workloads only livemirror runs (bigtree, its start on a big tree beside lsyncd's, is
+ * workloads/bigtree.ts):
  *  meshdb   a mesh node's state database for DIRS×FILES paths: time to record them in a catch-up
  *           scan, size on disk (du);
  *  status   wall time of `node dist/cli/main.js status --socket S` against a running daemon.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { defaults } from '../../src/config/defaults.js';
 import { realClock } from '../../src/core/clock.js';
 import { meshRel } from '../../src/core/mesh-layout.js';
 import { MeshNode } from '../../src/mesh/mesh.js';
-import { fetchStatus } from '../../src/observe/status.js';
 import { createLogger } from '../../src/observe/log.js';
 import type { BenchConfig } from '../config.js';
 import { cliMain, startLivemirror } from '../contestants.js';
 import { withTree } from '../processes.js';
-import type { BigtreeResult, MeshdbResult, StatusResult } from '../results.js';
+import type { MeshdbResult, StatusResult } from '../results.js';
 import { median } from '../stats.js';
 
 const failed = (e: unknown) => ({ status: 'failed' as const, reason: (e as Error).message });
-
-export async function runBigtree(cfg: BenchConfig): Promise<BigtreeResult> {
-  const { top, sub } = cfg.bigtree;
-  const base = { workload: 'bigtree' as const, contestant: 'livemirror' as const, dirs: top * (sub + 1) };
-  try {
-    return await withTree(1, async (t) => {
-      for (let i = 0; i < top; i++) for (let j = 0; j < sub; j++) mkdirSync(path.join(t.source, `a${i}`, `b${j}`), { recursive: true });
-      const t0 = performance.now();
-      const d = await startLivemirror(t, ['--no-initial-sync']);
-      try {
-        const readyMs = performance.now() - t0;
-        const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d.pid}/status`, 'utf8'))?.[1] ?? NaN);
-        const s = await fetchStatus(d.socket);
-        return { ...base, status: 'ok' as const, watches: s.watches, readyMs, rssMiB: rssKb / 1024 };
-      } finally {
-        await d.stop();
-      }
-    });
-  } catch (e) {
-    return { ...base, ...failed(e) };
-  }
-}
 
 export async function runMeshdb(cfg: BenchConfig): Promise<MeshdbResult> {
   const { dirs, filesPerDir } = cfg.meshdb;
