@@ -39,8 +39,10 @@ export interface BenchConfig {
   readonly bigtree: { readonly top: number; readonly sub: number; readonly runs: number };
   readonly meshdb: { readonly dirs: number; readonly filesPerDir: number };
   readonly status: { readonly runs: number };
-  /** How long a daemon is watched doing nothing (workloads/idle.ts). */
-  readonly idle: { readonly windowMs: number };
+  /** How long a daemon is watched doing nothing (workloads/idle.ts), after `settleMs` for what its
+   *  start leaves behind: V8 collects garbage a few more times in the first ~30 s after a busy
+   *  start (its memory reducer), then livemirror makes no system call at all (strace, 20 s). */
+  readonly idle: { readonly windowMs: number; readonly settleMs: number };
   /** One small file → one replica behind a loopback sshd (workloads/sshlatency.ts); pause and poll as latency's. */
   readonly sshlatency: { readonly samples: number };
   /** A file of `sizeMiB` changed in its middle → one ssh replica (workloads/bigfile.ts); `runs` per contestant, each on a fresh file. */
@@ -62,7 +64,7 @@ const full: BenchConfig = {
   bigtree: { top: 1_000, sub: 99, runs: 3 },
   meshdb: { dirs: 100, filesPerDir: 1_000 },
   status: { runs: 10 },
-  idle: { windowMs: 60_000 },
+  idle: { windowMs: 60_000, settleMs: 30_000 },
   sshlatency: { samples: 30 },
   // Issue #8's size. 3 runs for a median that is a middle run (each ~15 s here: writing the file,
   // copying it to the replica, rsync reading both whole for the delta).
@@ -77,7 +79,7 @@ const quick: BenchConfig = {
   burst: { sizes: [{ files: 2_000, dirs: 200, runs: 1 }] },
   bigtree: { top: 100, sub: 99, runs: 1 },
   meshdb: { dirs: 10, filesPerDir: 1_000 },
-  idle: { windowMs: 10_000 },
+  idle: { windowMs: 10_000, settleMs: 3_000 },
   sshlatency: { samples: 8 },
   bigfile: { sizeMiB: 64, runs: 1 },
 };
@@ -90,7 +92,7 @@ const tiny: BenchConfig = {
   bigtree: { top: 5, sub: 9, runs: 1 },
   meshdb: { dirs: 2, filesPerDir: 50 },
   status: { runs: 3 },
-  idle: { windowMs: 2_000 },
+  idle: { windowMs: 2_000, settleMs: 1_000 },
   sshlatency: { samples: 3 },
   bigfile: { sizeMiB: 4, runs: 1 },
 };

@@ -190,7 +190,7 @@ function idleSection(rs: readonly IdleResult[]): string[] {
     ...table(['contestant', 'CPU (% of one)', 'context switches a second', 'window'], rows),
     '',
     ...reasons(rs),
-    'The daemon started on its tree, 3 s for its startup to settle, then its process (all threads) read from /proc at the start and the end of the window: user + system time, voluntary + involuntary context switches. rsync-loop is not measured: it runs an rsync for every replica every 5 s whether anything changed or not.',
+    `The daemon started on its tree, ${fmtMs(rs[0]?.settleMs ?? NaN)} for its startup to settle, then its process (all threads) read from /proc at the start and the end of the window: user + system time, voluntary + involuntary context switches. rsync-loop is not measured: it runs an rsync for every replica every 5 s whether anything changed or not.`,
     '',
   ];
 }

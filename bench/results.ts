@@ -83,6 +83,8 @@ export type IdleResult = Outcome & {
   readonly workload: 'idle';
   readonly contestant: ContestantName;
   readonly windowMs?: number;
+  /** How long after its start the window opened. */
+  readonly settleMs?: number;
   /** Percent of one CPU. */
   readonly cpuPercent?: number;
   readonly switchesPerSecond?: number;

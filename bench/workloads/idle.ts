@@ -14,9 +14,6 @@ import { idleFigures, switchesOfStatus, ticksOfStat, type ProcSnapshot } from '.
 import { withTree } from '../processes.js';
 import type { IdleResult } from '../results.js';
 
-/** Ms after startup before the window opens (a startup's garbage collection, timers it set). */
-const SETTLE_MS = 3000;
-
 function snapshot(pid: number): ProcSnapshot {
   const ticks = ticksOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   let switches = 0;
@@ -45,12 +42,12 @@ export async function runIdle(c: Contestant, cfg: BenchConfig, log: (s: string) 
       const running = await c.start(t);
       try {
         if (running.pid === undefined) throw new Error('no pid to measure');
-        await delay(SETTLE_MS);
+        await delay(cfg.idle.settleMs);
         const before = snapshot(running.pid);
         await delay(cfg.idle.windowMs);
         const f = idleFigures(before, snapshot(running.pid), await clockTicksPerSecond());
         log(`  ${c.name}: ${f.cpuPercent.toFixed(3)}% of one CPU, ${f.switchesPerSecond.toFixed(2)} context switches a second over ${(f.windowMs / 1000).toFixed(0)} s idle`);
-        return { ...base, status: 'ok' as const, ...f };
+        return { ...base, status: 'ok' as const, settleMs: cfg.idle.settleMs, ...f };
       } finally {
         await running.stop();
       }
