@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['latency', 'burst', 'idle', 'bigtree', 'meshdb', 'status', 'sshlatency', 'bigfile'] as const;
+export const WORKLOADS = ['latency', 'burst', 'idle', 'bigtree', 'meshdb', 'status', 'sshlatency', 'bigfile', 'farm'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** Who replicates: the daemon, lsyncd two ways, a cron-style loop, and the floor (burst only). */

@@ -6,7 +6,7 @@
  */
 import { CONTESTANTS, type ContestantName } from './config.js';
 import { fmtCount, fmtMs, fmtRatio, sizeLabel } from './format.js';
-import type { BenchReport, BigfileResult, BigtreeResult, BurstResult, IdleResult, LatencyResult, MeshdbResult, SshLatencyResult, StatusResult, WorkloadResult } from './results.js';
+import type { BenchReport, BigfileResult, FarmResult, BigtreeResult, BurstResult, IdleResult, LatencyResult, MeshdbResult, SshLatencyResult, StatusResult, WorkloadResult } from './results.js';
 import { median, ratio, type LatencySummary } from './stats.js';
 
 /** File names (relative to the markdown file) of the charts to show, where rendered. */
@@ -195,9 +195,16 @@ function idleSection(rs: readonly IdleResult[]): string[] {
   ];
 }
 
-function aloneSection(mdb?: MeshdbResult, st?: StatusResult): string[] {
+function aloneSection(mdb?: MeshdbResult, st?: StatusResult, farm?: FarmResult): string[] {
   const rows: string[][] = [];
   const why = (r: WorkloadResult) => (r.status === 'ok' ? '' : `${r.status}: ${r.reason}`);
+  if (farm)
+    rows.push([
+      'farm',
+      farm.status === 'ok'
+        ? `the scenario farm-1to4 (netns cluster, 4 web nodes behind rsync daemons, uploads churning, web3 down ${fmtMs(farm.outageMs ?? NaN)}): lag of the 3 live replicas meanwhile p50 ${fmtMs(farm.liveLagP50Ms ?? NaN)}, p99 ${fmtMs(farm.liveLagP99Ms ?? NaN)}, max ${fmtMs(farm.liveLagMaxMs ?? NaN)} (daemon status, sampled); probe files written → on the live replicas p50 ${fmtMs(farm.delayP50Ms ?? NaN)}, p99 ${fmtMs(farm.delayP99Ms ?? NaN)}`
+        : why(farm),
+    ]);
   if (mdb)
     rows.push([
       'meshdb',
@@ -232,7 +239,7 @@ export function renderMarkdown(r: BenchReport, links: ChartLinks = {}): string {
     ...sshLatencySection(of('sshlatency')),
     ...bigfileSection(of('bigfile')),
     ...bigtreeSection(of('bigtree')),
-    ...aloneSection(of('meshdb')[0], of('status')[0]),
+    ...aloneSection(of('meshdb')[0], of('status')[0], of('farm')[0]),
     ...(used.size > 0 ? ['## Contestants', '', ...CONTESTANTS.filter((c) => used.has(c)).map((c) => `- **${c}**: ${r.setups[c]}`), ''] : []),
   ].join('\n');
 }

@@ -123,7 +123,20 @@ export type BigfileResult = Outcome & {
   readonly runs: readonly BigfileRun[];
 };
 
-export type WorkloadResult = LatencyResult | BurstResult | BigtreeResult | MeshdbResult | StatusResult | IdleResult | SshLatencyResult | BigfileResult;
+/** The e2e scenario farm-1to4 on the netns cluster (workloads/farm.ts); figures in ms. */
+export type FarmResult = Outcome & {
+  readonly workload: 'farm';
+  readonly contestant: 'livemirror';
+  readonly durationMs?: number;
+  readonly outageMs?: number;
+  readonly liveLagP50Ms?: number;
+  readonly liveLagP99Ms?: number;
+  readonly liveLagMaxMs?: number;
+  readonly delayP50Ms?: number;
+  readonly delayP99Ms?: number;
+};
+
+export type WorkloadResult = FarmResult | LatencyResult | BurstResult | BigtreeResult | MeshdbResult | StatusResult | IdleResult | SshLatencyResult | BigfileResult;
 
 export interface MachineFacts {
   readonly cpus: number;

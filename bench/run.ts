@@ -24,6 +24,7 @@ import { runBurst } from './workloads/burst.js';
 import { runIdle } from './workloads/idle.js';
 import { latencyLine, runLatency } from './workloads/latency.js';
 import { runBigtree } from './workloads/bigtree.js';
+import { runFarm } from './workloads/farm.js';
 import { runMeshdb, runStatus } from './workloads/livemirror-only.js';
 import { runSshLatency } from './workloads/sshlatency.js';
 
@@ -93,6 +94,11 @@ async function measure(args: BenchArgs, outDir: string): Promise<BenchReport> {
         report.results.push(r);
         if (r.status !== 'ok') log(`  ${r.contestant}: ${r.status}: ${r.reason}`);
       }
+      saveJson(outDir, report);
+    } else if (w === 'farm') {
+      const r = await runFarm(log);
+      report.results.push(r);
+      if (r.status !== 'ok') log(`  farm: ${r.status}: ${r.reason}`);
       saveJson(outDir, report);
     } else {
       const r = w === 'meshdb' ? await runMeshdb(cfg) : await runStatus(cfg);

@@ -43,6 +43,9 @@ export function sanityProblems(report: BenchReport): string[] {
       case 'idle':
         if (!Number.isFinite(r.cpuPercent) || (r.cpuPercent ?? -1) < 0 || !Number.isFinite(r.switchesPerSecond) || !positive(r.windowMs)) out.push(`${who}: ${r.cpuPercent}% CPU, ${r.switchesPerSecond} switches/s over ${r.windowMs} ms`);
         break;
+      case 'farm':
+        if (!positive(r.liveLagP99Ms) || !positive(r.delayP99Ms)) out.push(`${who}: live lag p99 ${r.liveLagP99Ms} ms, probe delay p99 ${r.delayP99Ms} ms`);
+        break;
       case 'status':
         if (!positive(r.medianMs)) out.push(`${who}: median ${r.medianMs} ms`);
         break;
