@@ -13,7 +13,7 @@ import { defaults } from '../../src/config/defaults.js';
 import { realClock } from '../../src/core/clock.js';
 import { meshRel } from '../../src/core/mesh-layout.js';
 import { MeshNode } from '../../src/mesh/mesh.js';
-import { fetchStatus } from '../../src/observe/status.js';
+import { fetchStatus } from '../../src/observe/status-client.js';
 import { createLogger } from '../../src/observe/log.js';
 import type { BenchConfig } from '../config.js';
 import { cliMain, startLivemirror } from '../contestants.js';

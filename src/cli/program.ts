@@ -11,6 +11,7 @@ import { parseTarget } from '../core/target.js';
 const configLoader = () => import('../config/load.js');
 const statusClient = () => import('../observe/status.js');
 const statusFormat = () => import('../observe/status-format.js');
+const statusFetch = () => import('../observe/status-client.js');
 
 /** Exit codes: 0 ok, 1 runtime failure (or a failed probe), 2 bad usage or config. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -269,7 +270,7 @@ async function statusCommand(flags: { config?: string; socket?: string; json?: b
   const socket = await withConfig(io, () => socketFor(flags));
   if (typeof socket === 'number') return socket;
   try {
-    const [{ fetchStatus }, { formatStatus }] = await Promise.all([statusClient(), statusFormat()]);
+    const [{ fetchStatus }, { formatStatus }] = await Promise.all([statusFetch(), statusFormat()]);
     const s = await fetchStatus(socket);
     io.out(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s, realClock.now())}\n`);
     return EXIT.ok;

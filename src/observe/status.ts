@@ -81,34 +81,6 @@ export function requestRelease(socketPath: string, names: readonly string[], tim
   });
 }
 
-/** Asks a running daemon for its status. Rejects with a message naming the socket. */
-export function fetchStatus(socketPath: string, timeoutMs = 5000): Promise<DaemonStatus> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath, path: '/status', timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as DaemonStatus);
-        } catch (e) {
-          reject(new Error(`bad answer from ${socketPath}: ${(e as Error).message}`));
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${socketPath} within ${timeoutMs} ms`)));
-    req.on('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          e.code === 'ENOENT' || e.code === 'ECONNREFUSED'
-            ? `no livemirror daemon is listening on ${socketPath} (is it running? is statusSocket set differently?)`
-            : `cannot reach ${socketPath}: ${e.message}`,
-        ),
-      ),
-    );
-  });
-}
-
 function answers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(socketPath);
