@@ -7,9 +7,9 @@ import { EXIT, type Io } from './io.js';
 /*
  * `livemirror status`, the part that talks to the daemon and prints — shared by commander's
  * status command (program.ts) and the fast path main.ts takes before loading commander. The fast
- * path loads only this file, status-client (node:net), status-format, core/clock and
- * config/errors: measured with hyperfine against a running daemon, `livemirror status` went from
- * 165 ± 20 ms to ~93 ± 9 ms without NODE_EXTRA_CA_CERTS (`node -e 0`: 79 ± 9 ms) — see README.
+ * path loads only this file, io, status-client (node:net), status-format, core/clock and
+ * config/errors: about 35 ms above a bare `node -e 0` where commander's path is about 80 ms above
+ * it (figures in main.ts and README).
  */
 
 /** The status command's flags in their plain forms. */
