@@ -15,6 +15,7 @@ const PURE = [
   'src/replicate/rsync-stats.ts',
   'src/replicate/backoff.ts',
   'src/replicate/report-format.ts',
+  'src/observe/status-format.ts',
   'src/replicate/ssh/ssh-args.ts',
 ];
 const IO_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'dgram', 'worker_threads', 'timers', 'timers/promises'];

@@ -14,7 +14,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
-import { fetchStatus } from '../src/observe/status.js';
+import { fetchStatus } from '../src/observe/status-client.js';
 import { waitUntil } from '../e2e/harness/poll.js';
 import type { ContestantName } from './config.js';
 import { ensureLsyncd } from './lsyncd-install.js';

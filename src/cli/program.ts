@@ -2,17 +2,17 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Config } from '../config/load.js';
 import { ConfigError, defaultStatusSocket } from '../config/errors.js';
 import { defaults, LOG_FORMATS, LOG_LEVELS } from '../config/defaults.js';
-import { realClock } from '../core/clock.js';
 import { formatDuration } from '../config/duration.js';
 import { parseTarget } from '../core/target.js';
+import { defaultIo, EXIT, type Io } from './io.js';
 
 // The config schema (zod, YAML), the logger and the daemon are loaded by the commands that use
 // them: `livemirror status` must not pay for them (0.45 s → 0.16 s here).
 const configLoader = () => import('../config/load.js');
 const statusClient = () => import('../observe/status.js');
+const statusShow = () => import('./status-command.js');
 
-/** Exit codes: 0 ok, 1 runtime failure (or a failed probe), 2 bad usage or config. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export { EXIT, type Io } from './io.js';
 
 const examples = `
 Replica forms:
@@ -143,14 +143,6 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   return code;
 }
 
-/** Where the CLI prints (tests pass their own). */
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
-const defaultIo: Io = { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) };
-
 /** Builds the Config from --config or the quick form; ConfigError on anything wrong. */
 async function configFor(source: string | undefined, replicas: string[], f: RunFlags): Promise<Config> {
   const { configFromArgs, loadConfigFile } = await configLoader();
@@ -267,15 +259,7 @@ async function checkCommand(source: string | undefined, replicas: string[], flag
 async function statusCommand(flags: { config?: string; socket?: string; json?: boolean }, io: Io): Promise<number> {
   const socket = await withConfig(io, () => socketFor(flags));
   if (typeof socket === 'number') return socket;
-  try {
-    const { fetchStatus, formatStatus } = await statusClient();
-    const s = await fetchStatus(socket);
-    io.out(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s, realClock.now())}\n`);
-    return EXIT.ok;
-  } catch (e) {
-    io.err(`livemirror: ${(e as Error).message}\n`);
-    return EXIT.failure;
-  }
+  return (await statusShow()).showStatus({ socket, json: flags.json === true }, io);
 }
 
 async function releaseCommand(names: string[], flags: { config?: string; socket?: string }, io: Io): Promise<number> {

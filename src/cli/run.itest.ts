@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fetchStatus } from '../observe/status.js';
+import { fetchStatus } from '../observe/status-client.js';
 import { awaitConverged, waitFor } from '../../test/support/tree.js';
 
 const main = path.resolve(import.meta.dirname, 'main.ts');

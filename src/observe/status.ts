@@ -81,34 +81,6 @@ export function requestRelease(socketPath: string, names: readonly string[], tim
   });
 }
 
-/** Asks a running daemon for its status. Rejects with a message naming the socket. */
-export function fetchStatus(socketPath: string, timeoutMs = 5000): Promise<DaemonStatus> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath, path: '/status', timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as DaemonStatus);
-        } catch (e) {
-          reject(new Error(`bad answer from ${socketPath}: ${(e as Error).message}`));
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${socketPath} within ${timeoutMs} ms`)));
-    req.on('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          e.code === 'ENOENT' || e.code === 'ECONNREFUSED'
-            ? `no livemirror daemon is listening on ${socketPath} (is it running? is statusSocket set differently?)`
-            : `cannot reach ${socketPath}: ${e.message}`,
-        ),
-      ),
-    );
-  });
-}
-
 function answers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(socketPath);
@@ -118,25 +90,4 @@ function answers(socketPath: string): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
-}
-
-/** The human table printed by `livemirror status`. */
-export function formatStatus(s: DaemonStatus, now: number): string {
-  const lines = [
-    `livemirror pid ${s.pid} watching ${s.source}: ${s.ready ? 'ready' : 'starting'}, ${s.watches} directories watched, ${s.settling} changes settling, ${s.overflows} overflows`,
-  ];
-  const rows = [['REPLICA', 'STATE', 'QUEUED', 'LAG', 'LAST SUCCESS', 'LAST ERROR']];
-  for (const r of s.replicas) {
-    rows.push([
-      r.name,
-      r.state,
-      String(r.queued + r.inFlight),
-      r.lagMs > 0 ? `${(r.lagMs / 1000).toFixed(1)}s` : '-',
-      r.lastSuccess === undefined ? 'never' : `${((now - r.lastSuccess) / 1000).toFixed(1)}s ago`,
-      r.lastError === undefined ? '-' : r.lastError.message.split('\n')[0] ?? '',
-    ]);
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows) lines.push(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '));
-  return lines.join('\n');
 }
