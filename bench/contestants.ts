@@ -49,7 +49,13 @@ export interface Contestant {
   start(t: BenchTree, extraArgs?: readonly string[]): Promise<Running>;
 }
 
-const always = async () => ({ ok: true as const });
+export const always = async () => ({ ok: true as const });
+
+/** lsyncd is installed (or installed now, as root); else why not. */
+export async function lsyncdAvailable(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const a = await ensureLsyncd();
+  return a.ok ? { ok: true } : a;
+}
 
 /** The last lines a process printed, for an error message. */
 function tail(max = 30) {
@@ -113,10 +119,7 @@ function lsyncd(flavour: 'default' | 'tuned'): Contestant {
         : '`lsyncd -nodaemon CONFIG`, one `sync { default.rsync, delay = 0, maxProcesses = 4 }` per replica',
     // default.rsync waits 15 s before it runs rsync: 20 s leaves 5 s for the rsync itself.
     latencyDeadlineMs: flavour === 'default' ? 20_000 : 30_000,
-    async available() {
-      const a = await ensureLsyncd();
-      return a.ok ? { ok: true } : a;
-    },
+    available: lsyncdAvailable,
     async start(t) {
       const config = path.join(t.dir, `lsyncd-${flavour}.lua`);
       writeFileSync(config, lsyncdConfig({ source: t.source, replicas: t.replicas, flavour }));

@@ -22,6 +22,11 @@ const order = (c: ContestantName) => CONTESTANTS.indexOf(c);
 const byContestant = <T extends WorkloadResult>(rs: readonly T[]) => [...rs].sort((a, b) => order(a.contestant) - order(b.contestant));
 /** A row's name: the contestant, or its variant where a workload runs one in two ways. */
 const labelOf = (r: WorkloadResult) => ('label' in r ? r.label : r.contestant);
+/** The reasons after a section's table, behind a blank line; none when every result is ok. */
+const reasonLines = (rs: readonly WorkloadResult[]) => {
+  const lines = reasons(rs);
+  return lines.length > 0 ? ['', ...lines] : [];
+};
 const reasons = (rs: readonly WorkloadResult[]) => rs.flatMap((r) => (r.status === 'ok' ? [] : [`- ${labelOf(r)}: ${r.status === 'failed' ? `failed: ${r.reason}` : r.reason}`]));
 
 /** A latency row: samples, misses (bold when any), the percentiles and the p50's ratio to `refP50`; the status where there are no figures. */
@@ -45,7 +50,7 @@ function latencySection(rs: readonly LatencyResult[], links: ChartLinks): string
       'Percentiles are nearest-rank over the samples that arrived; a sample past its deadline is a miss, counted here and shown in the JSON.',
     '',
     ...table(['contestant', 'samples', 'misses', 'p50', 'p90', 'p99', 'max', 'p50 ÷ livemirror'], rows),
-    ...(reasons(rs).length > 0 ? ['', ...reasons(rs)] : []),
+    ...reasonLines(rs),
     '',
     `Deadlines per sample: ${deadlines}. ` +
       "**lsyncd-default's latency is its delay**: default.rsync waits `delay = 15` s after a change before it runs rsync, so its figure is 15 s plus one rsync, by design, not a fault. " +
@@ -125,7 +130,7 @@ function sshLatencySection(rs: readonly SshLatencyResult[]): string[] {
       "lsyncd-tuned runs one rsync, so one ssh key exchange and login, per change. Issue #8's target: livemirror's p50 at most 100 ms and at most 0.6× lsyncd-tuned's.",
     '',
     ...table(['contestant', 'samples', 'misses', 'p50', 'p90', 'p99', 'max', 'p50 ÷ lsyncd-tuned'], byContestant(rs).map((r) => latencyRow(r, ref))),
-    ...(reasons(rs).length > 0 ? ['', ...reasons(rs)] : []),
+    ...reasonLines(rs),
     '',
   ];
 }
@@ -152,7 +157,7 @@ function bigfileSection(rs: readonly BigfileResult[]): string[] {
       'livemirror sends it through its kept ssh connection; lsyncd-tuned (delay 0, `rsh` = the same ssh) and floor, one plain `rsync -a -e SSH` started right after the change, each pay one ssh login (~0.3 s here). Medians over the runs, each on a fresh file.',
     '',
     ...table(['contestant', 'runs', 'equal after', '÷ floor', 'MiB on lo', '÷ the change'], rows),
-    ...(reasons(rs).length > 0 ? ['', ...reasons(rs)] : []),
+    ...reasonLines(rs),
     '',
   ];
 }
@@ -174,7 +179,7 @@ function bigtreeSection(rs: readonly BigtreeResult[]): string[] {
       "counting the watches in /proc/PID/fdinfo while they are set would stall the process measured. livemirror's own figure is its `watching ... in N ms` log line. RSS is read right then. Medians.",
     '',
     ...table(['contestant', 'runs', 'watched after', '÷ lsyncd-tuned', 'own figure', 'RSS'], rows),
-    ...(reasons(rs).length > 0 ? ['', ...reasons(rs)] : []),
+    ...reasonLines(rs),
     '',
   ];
 }

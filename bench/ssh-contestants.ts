@@ -15,9 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { ContestantName } from './config.js';
-import { rsyncsAfterWrites, runLivemirror, runLsyncd, type Running } from './contestants.js';
+import { always, lsyncdAvailable, rsyncsAfterWrites, runLivemirror, runLsyncd, type Running } from './contestants.js';
 import { loopbackSshAvailable, type LoopbackSshd } from './loopback-sshd.js';
-import { ensureLsyncd } from './lsyncd-install.js';
 import { lsyncdConfig } from './lsyncd-config.js';
 
 /** A fresh temp tree: `source/`, and `replica/` owned by the ssh user, reached as `target`. */
@@ -53,8 +52,6 @@ export interface SshContestant {
   start(t: SshTree, sshd: LoopbackSshd): Promise<Running>;
 }
 
-const always = async () => ({ ok: true as const });
-
 function livemirrorSsh(sharing: boolean): SshContestant {
   return {
     name: 'livemirror',
@@ -77,10 +74,7 @@ export const livemirrorOverSshUnshared = livemirrorSsh(false);
 export const lsyncdTunedOverSsh: SshContestant = {
   name: 'lsyncd-tuned',
   label: 'lsyncd-tuned',
-  async available() {
-    const a = await ensureLsyncd();
-    return a.ok ? { ok: true } : a;
-  },
+  available: lsyncdAvailable,
   async start(t, sshd) {
     const config = path.join(t.dir, 'lsyncd-tuned.lua');
     writeFileSync(config, lsyncdConfig({ source: t.source, replicas: [t.target], flavour: 'tuned', rsh: sshd.rsh }));

@@ -77,14 +77,14 @@ export function walkDirs<T>(walk: DirWalk<T>): Promise<void> {
             });
             return;
           }
-          let entries: Dirent<Buffer>[];
+          let entries: Dirent<Buffer>[] | undefined;
+          let err: NodeJS.ErrnoException | null = null;
           try {
             entries = readdir.sync(walk.absPath(item));
-          } catch (err) {
-            listed(item, err as NodeJS.ErrnoException, undefined);
-            continue;
+          } catch (e) {
+            err = e as NodeJS.ErrnoException;
           }
-          listed(item, null, entries);
+          listed(item, err, entries);
         }
         resolve();
       } catch (err) {
