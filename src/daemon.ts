@@ -15,7 +15,7 @@ import { defaults } from './config/defaults.js';
 import type { RunRsync } from './replicate/rsync-run.js';
 import type { Renamer } from './replicate/transport.js';
 import { Settler } from './pipeline/settler.js';
-import { createInotifySource } from './watch/inotify.js';
+import { createSelectedSource } from './watch/select.js';
 import type { EventSource, SourceOptions } from './watch/source.js';
 
 export interface DaemonDeps {
@@ -213,10 +213,12 @@ export class Daemon {
 
   private async startWatching(): Promise<void> {
     const c = this.config;
-    const create = this.deps.createSource ?? createInotifySource;
-    const source = create({ root: c.source, isExcluded: excludeMatcher(c.excludes), clock: this.clock });
+    const opts: SourceOptions = { root: c.source, isExcluded: excludeMatcher(c.excludes), clock: this.clock };
+    const selected = this.deps.createSource ? undefined : createSelectedSource(c.watcher, opts);
+    const source = selected ?? (this.deps.createSource as (o: SourceOptions) => EventSource)(opts);
     this.source = source; // before start(): stop() must be able to close it while it walks
     await source.start();
+    if (selected?.choice) this.log.info({ event: 'watcher', watcher: selected.choice.name, reason: selected.choice.reason }, `watching ${c.source} with ${selected.choice.reason}`);
     this.settler = new Settler(c.settle, (changes) => this.dispatch(changes), this.clock);
     this.pump = this.consume(source, this.settler);
   }

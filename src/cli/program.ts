@@ -1,7 +1,7 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config/load.js';
 import { ConfigError, defaultStatusSocket } from '../config/errors.js';
-import { defaults, LOG_FORMATS, LOG_LEVELS } from '../config/defaults.js';
+import { defaults, LOG_FORMATS, LOG_LEVELS, WATCHERS, type WatcherName } from '../config/defaults.js';
 import { formatDuration } from '../config/duration.js';
 import { parseTarget } from '../core/target.js';
 import { defaultIo, EXIT, type Io } from './io.js';
@@ -48,6 +48,7 @@ interface RunFlags {
   mesh?: boolean;
   nodeName?: string;
   meshProtection?: string;
+  watcher?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -86,6 +87,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     .option('--mesh', 'multi-master: every REPLICA is a peer running livemirror --mesh on the same tree; changes go both ways')
     .option('--node-name <name>', 'this node\'s name in the mesh (default: the hostname); unique among the peers')
     .addOption(new Option('--mesh-protection <on|off>', 'off reproduces the sync loops of a naive mesh (no versions, no echo suppression); for testing').choices(['on', 'off']))
+    .addOption(watcherOption())
     .addOption(new Option('--log-format <format>', `log format (default ${defaults.logFormat}: readable on a TTY, JSON otherwise)`).choices(LOG_FORMATS))
     .addOption(new Option('--log-level <level>', `log level (default ${defaults.logLevel})`).choices(LOG_LEVELS))
     .action(async (source: string | undefined, replicas: string[], flags: RunFlags) => {
@@ -104,6 +106,27 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     .option('--known-hosts-file <file>', 'known_hosts for host:/path replicas')
     .action(async (source: string | undefined, replicas: string[], flags: RunFlags) => {
       code = await checkCommand(source, replicas, { ...flags, exclude: [], rsyncOption: [], initialSync: true }, io);
+    });
+
+  program
+    .command('events')
+    .summary('print the changes a source reports under SOURCE, one JSON line each (to see what the daemon sees)')
+    .description(
+      'Start a change source on SOURCE and print every event it reports, normalized as the daemon sees\n' +
+        'it: kind, path (relative to SOURCE), isDir, and where the source knows them pid, uid and exe.\n' +
+        'Runs until SIGINT/SIGTERM. Which source runs, and why, goes to stderr first.',
+    )
+    .argument('<source>', 'directory to watch')
+    .addOption(watcherOption())
+    .option('-x, --exclude <pattern>', 'rsync-style exclude pattern, repeatable', collect, [])
+    .option('-n, --count <n>', 'exit after N events', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
+      return n;
+    })
+    .action(async (source: string, flags: { watcher?: string; exclude: string[]; count?: number }) => {
+      const { eventsCommand } = await import('./events-command.js');
+      code = await eventsCommand(source, { watcher: (flags.watcher ?? defaults.watcher) as WatcherName, exclude: flags.exclude, ...(flags.count ? { count: flags.count } : {}) }, io);
     });
 
   program
@@ -143,6 +166,13 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   return code;
 }
 
+function watcherOption(): Option {
+  return new Option(
+    '--watcher <name>',
+    `change source (default ${defaults.watcher}: fanotify when root and the filesystem supports it, else inotify; bsm-audit on FreeBSD; see README "Change sources")`,
+  ).choices(WATCHERS);
+}
+
 /** Builds the Config from --config or the quick form; ConfigError on anything wrong. */
 async function configFor(source: string | undefined, replicas: string[], f: RunFlags): Promise<Config> {
   const { configFromArgs, loadConfigFile } = await configLoader();
@@ -153,7 +183,7 @@ async function configFor(source: string | undefined, replicas: string[], f: RunF
   if (source === undefined || replicas.length === 0)
     throw new ConfigError('command line', '', 'nothing to do: give SOURCE and at least one REPLICA, or --config FILE (see livemirror run --help)');
   const extra: Record<string, unknown> = { initialSync: f.initialSync, excludes: f.exclude, rsyncOptions: f.rsyncOption };
-  for (const [k, v] of Object.entries({ statusSocket: f.statusSocket, logFormat: f.logFormat, logLevel: f.logLevel, settle: f.settle, stableFor: f.stableFor, mesh: f.mesh, nodeName: f.nodeName, meshProtection: f.meshProtection }))
+  for (const [k, v] of Object.entries({ statusSocket: f.statusSocket, logFormat: f.logFormat, logLevel: f.logLevel, settle: f.settle, stableFor: f.stableFor, mesh: f.mesh, nodeName: f.nodeName, meshProtection: f.meshProtection, watcher: f.watcher }))
     if (v !== undefined) extra[k] = v;
   // Credentials given once on the command line go to the replicas of their kind.
   const replicaObjects = replicas.map((target) => {
@@ -188,6 +218,7 @@ async function runCommand(source: string | undefined, replicas: string[], flags:
     ...cfg,
     ...(flags.config !== undefined && !flags.initialSync ? { initialSync: false } : {}),
     ...(flags.config !== undefined && flags.statusSocket ? { statusSocket: flags.statusSocket } : {}),
+    ...(flags.config !== undefined && flags.watcher ? { watcher: flags.watcher as WatcherName } : {}),
   };
   const { createLogger } = await import('../observe/log.js');
   const { loadConfigFile } = await configLoader();

@@ -56,6 +56,9 @@ export const defaults = {
   logLevel: 'info',
   /** Log format: auto is readable lines on a TTY and JSON otherwise (systemd, files, pipes). */
   logFormat: 'auto',
+  /** Change source (watch/select.ts): auto takes fanotify when root and the filesystem allows
+   *  it (one mark, no per-directory watch), else inotify; on FreeBSD bsm-audit. */
+  watcher: 'auto',
 
   // Internal tunables: not in the config file; here so that every number has its reason.
 
@@ -139,3 +142,6 @@ export type Defaults = typeof defaults;
 /** The log levels and formats the config and the CLI accept. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+/** The change sources `--watcher` / `watcher:` accept (watch/select.ts). */
+export const WATCHERS = ['auto', 'inotify', 'fanotify', 'linux-audit', 'bsm-audit', 'poll'] as const;
+export type WatcherName = (typeof WATCHERS)[number];

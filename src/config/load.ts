@@ -22,6 +22,8 @@ export interface Config {
   statusSocket: string;
   logLevel: RawConfig['logLevel'];
   logFormat: RawConfig['logFormat'];
+  /** The change source (watch/select.ts). */
+  watcher: RawConfig['watcher'];
   settle: SettleRule;
   tunables: ReplicaTunables;
   stopTimeoutMs: number;
@@ -97,6 +99,7 @@ export function resolveConfig(raw: unknown, origin: string, baseDir: string): Co
     statusSocket: c.statusSocket === undefined ? defaultStatusSocket() : abs(c.statusSocket),
     logLevel: c.logLevel,
     logFormat: c.logFormat,
+    watcher: c.watcher,
     settle: { quietMs: c.settle, stableForMs: c.stableFor, maxHoldMs: c.maxHold, treeHoldMs: c.treeHold },
     tunables: {
       backoffInitialMs: c.retryInitial,

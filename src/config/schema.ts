@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { parseTarget, type Target } from '../core/target.js';
-import { defaults, LOG_FORMATS, LOG_LEVELS } from './defaults.js';
+import { defaults, LOG_FORMATS, LOG_LEVELS, WATCHERS } from './defaults.js';
 import { parseDuration } from './duration.js';
 
 /** A mesh node's name (it goes into file names and version vectors). */
@@ -101,6 +101,7 @@ export function configSchema(fs: PathChecks) {
       statusSocket: z.string().min(1).optional(),
       logLevel: z.enum(LOG_LEVELS).default(defaults.logLevel),
       logFormat: z.enum(LOG_FORMATS).default(defaults.logFormat),
+      watcher: z.enum(WATCHERS).default(defaults.watcher),
       settle: duration('ms').default(defaults.settleMs),
       stableFor: duration('ms').default(defaults.stableForMs),
       maxHold: duration('ms').default(defaults.maxHoldMs),

@@ -20,6 +20,8 @@ export interface FsEvent {
   /** The writing process and user, when the source knows them (fanotify, audit). */
   pid?: number;
   uid?: number;
+  /** The writing program's path, when the source knows it (audit sources). */
+  exe?: string;
   /** When the event was observed, in ms from the daemon's clock. */
   time: number;
 }

@@ -21,6 +21,12 @@ import type { RelPath } from '../core/path.js';
  *  - Renames inside the tree are reported as one `move` event (from, path). A half whose other
  *    half is outside the tree becomes `delete` (moved out) or `create` (moved in).
  *  - `close()` is idempotent and resolves once the kernel resources are released.
+ *  - Sources that know the writer (fanotify, linux-audit, bsm-audit) stamp `pid`/`uid`/`exe` on
+ *    the events, never report the daemon's own process (its own reads and handle lookups cause
+ *    events), and drop what `ignoreWriters` names (a mesh node's receivers).
+ *  - A source that cannot run on this machine (no privilege, kernel or filesystem support)
+ *    rejects `start()` with a WatchError of code `UNSUPPORTED` whose message says why; `auto`
+ *    (watch/select.ts) then takes the next source.
  */
 export interface EventSource {
   start(): Promise<void>;
@@ -44,7 +50,30 @@ export interface SourceOptions {
   isExcluded: (path: RelPath, isDir: boolean) => boolean;
   /** Stamps the events' `time`; default: the real clock. */
   clock?: Clock;
+  /** Writers whose changes are not reported, for sources that know the writer (see above). */
+  ignoreWriters?: WriterFilter;
 }
+
+/** Writers to ignore: any event whose writer matches one field is dropped. */
+export interface WriterFilter {
+  pids?: readonly number[];
+  uids?: readonly number[];
+  /** Absolute program paths (e.g. /usr/bin/rsync), as the kernel reports them. */
+  exes?: readonly string[];
+}
+
+/** True when the event's writer is named by `f` (events without writer information never are). */
+export function isIgnoredWriter(f: WriterFilter | undefined, w: { pid?: number; uid?: number; exe?: string }): boolean {
+  if (!f) return false;
+  return (
+    (w.pid !== undefined && (f.pids?.includes(w.pid) ?? false)) ||
+    (w.uid !== undefined && (f.uids?.includes(w.uid) ?? false)) ||
+    (w.exe !== undefined && (f.exes?.includes(w.exe) ?? false))
+  );
+}
+
+/** The code of the WatchError a source throws from start() where it cannot run. */
+export const UNSUPPORTED = 'UNSUPPORTED';
 
 /** A watch could not be set up or kept; `message` says why and what to do. */
 export class WatchError extends Error {
