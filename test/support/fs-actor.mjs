@@ -3,7 +3,9 @@
 // Usage: node fs-actor.mjs ROOT OPS_JSON — OPS_JSON is an array of [op, ...args]; every path is
 // relative to ROOT (or absolute) and given as a latin1 string: one char per byte, so non-UTF-8
 // names pass through. Prints nothing; exits 1 with the failing op on stderr.
+import { Buffer } from 'node:buffer';
 import * as fs from 'node:fs';
+import process from 'node:process';
 import { join } from 'node:path';
 
 const [root, opsJson] = process.argv.slice(2);
