@@ -12,6 +12,7 @@ interface Spec {
   perm?: number;
   uid?: number;
   dev?: number;
+  btime?: number;
 }
 
 const TYPE = { f: 0o100000, d: 0o040000, l: 0o120000 } as const;
@@ -26,6 +27,7 @@ function entry(s: Spec): PollEntry {
     size: s.size ?? 0,
     mtimeNs: BigInt(s.mtime ?? 1),
     ctimeNs: BigInt(s.ctime ?? 1),
+    btimeNs: BigInt(s.btime ?? 0),
   };
 }
 
@@ -109,7 +111,10 @@ const ROWS: Row[] = [
   ['a file deleted and made again (inode reused): a modify', { a: f(2, { size: 4 }) }, { a: f(2, { size: 1, mtime: 2 }) }, ['modify a']],
   ['a directory replaced by a new one', { d: d(2), 'd/x': f(3) }, { d: d(4), 'd/y': f(5) }, ['delete d/', 'create d/']],
   ['a directory moved over an empty one', { a: d(2), 'a/x': f(3), b: d(4) }, { b: d(2), 'b/x': f(3) }, ['move a>b/']],
-  ['an inode reused by a new file elsewhere: move + modify', { a: f(2, { size: 3 }) }, { b: f(2, { size: 8, mtime: 9 }) }, ['move a>b', 'modify b']],
+  ['no birth time (NFS): an inode reused by a new file elsewhere is move + modify, still right', { a: f(2, { size: 3 }) }, { b: f(2, { size: 8, mtime: 9 }) }, ['move a>b', 'modify b']],
+  ['a reused inode number with another birth time is another object', { a: f(2, { btime: 5 }) }, { b: f(2, { btime: 6 }) }, ['delete a', 'create b']],
+  ['a reused inode number at the same path, another birth time: delete + create', { a: f(2, { btime: 5 }) }, { a: f(2, { btime: 6 }) }, ['delete a', 'create a']],
+  ['a rename keeps the birth time', { a: f(2, { btime: 5 }) }, { b: f(2, { btime: 5 }) }, ['move a>b']],
   ['same inode on another device is another object', { a: f(2, { dev: 1 }) }, { b: f(2, { dev: 2 }) }, ['delete a', 'create b']],
   ['a tree moved in from outside', {}, { in: d(7), 'in/u': d(8), 'in/u/x': f(9) }, ['create in/']],
   ['a tree moved out', { t: d(2), 't/u': d(3), 't/u/x': f(4) }, {}, ['delete t/']],

@@ -12,6 +12,9 @@ export interface PollEntry {
   size: number;
   mtimeNs: bigint;
   ctimeNs: bigint;
+  /** Birth time (statx), 0 where the file system has none (NFS): tells a reused inode number
+   *  from the same file (ext4 hands a freed inode to the very next new file). */
+  btimeNs: bigint;
 }
 
 /** One pass over the tree: every entry not excluded, by path; the root itself is ''. */
@@ -24,9 +27,9 @@ export function isDirEntry(e: PollEntry): boolean {
   return (e.mode & S_IFMT) === S_IFDIR;
 }
 
-/** The same file system object: same device, inode and type (a type change is a new object). */
+/** The same file system object: same device, inode, birth time and type (a type change is a new object). */
 export function sameObject(a: PollEntry, b: PollEntry): boolean {
-  return a.ino === b.ino && a.dev === b.dev && (a.mode & S_IFMT) === (b.mode & S_IFMT);
+  return a.ino === b.ino && a.dev === b.dev && a.btimeNs === b.btimeNs && (a.mode & S_IFMT) === (b.mode & S_IFMT);
 }
 
 function contentChanged(a: PollEntry, b: PollEntry): boolean {
@@ -59,14 +62,14 @@ interface Move {
  * changes a directory's times and is reported itself).
  *
  * Objects that left a path (departures) and objects new at a path (arrivals) are paired by
- * identity: a pair is one `move` (from, path), followed by `modify`/`attrib` at the new path
+ * identity (dev, ino, birth time, type): a pair is one `move` (from, path), followed by `modify`/`attrib` at the new path
  * when the content/mode/owner changed on the way (ctime is not compared: rename sets it). So a
  * rename over an existing path is one `move`; a type change at a path is `delete` + `create`.
  * Only the top of a tree is reported: a created or moved directory covers everything below it
  * (the pipeline syncs it recursively), a deleted or moved-away directory everything that was
- * below it; moves into or out of such a tree are still reported as moves. A reused inode number
- * may pair a deleted path with a new one; the move is then followed by the `modify` of its new
- * content, so the result is still right.
+ * below it; moves into or out of such a tree are still reported as moves. Where the file system
+ * has no birth time, a reused inode number may pair a deleted path with a new one; the move is
+ * then followed by the `modify` of its new content, so the result is still right.
  *
  * Order: moves (a move away from a path before the move onto it, moves out of a moved directory
  * before it, a moved directory before moves into it; a cycle such as a swap gives up one move,

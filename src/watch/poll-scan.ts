@@ -114,6 +114,7 @@ function entryOf(st: BigIntStats): PollEntry {
     size: Number(st.size),
     mtimeNs: st.mtimeNs,
     ctimeNs: st.ctimeNs,
+    btimeNs: st.birthtimeNs,
   };
 }
 
