@@ -17,6 +17,7 @@ import { isWithin, joinBytes, joinRel, parentOf, type RelPath } from '../core/pa
 import { digest, unescapePath } from '../../e2e/harness/remote/digest.mjs';
 import type { EventSource, SourceOptions } from './source.js';
 import { createInotifySource } from './inotify.js';
+import { createPollSource } from './poll.js';
 import type { SourceName } from './select.js';
 
 /** How a source is made for the table, and what it is expected to know. */
@@ -48,6 +49,16 @@ const SOURCES: SourceUnderTest[] = [
     knowsWriter: false,
     pairsMoves: true,
     overflows: true,
+  },
+  {
+    name: 'poll',
+    unavailable: () => undefined,
+    requiredHere: true,
+    // A short interval: the table waits on convergence, not on a pass.
+    create: (opts) => createPollSource({ ...opts, intervalMs: 50 }),
+    knowsWriter: false,
+    pairsMoves: true,
+    overflows: false,
   },
 ];
 
