@@ -85,10 +85,13 @@ export function diffSnapshots(prev: Snapshot, next: Snapshot, time: number): FsE
   /** Directories whose ctime changed, decided once `touched` is known. */
   const dirCtime: RelPath[] = [];
 
+  /** Paths of prev found unchanged in identity in next: when that is all of prev, nothing departed. */
+  let kept = 0;
   for (const [p, n] of next) {
     const o = prev.get(p);
     if (p === '' && !o) continue; // the root's identity is the source's business
     if (o && (p === '' || sameObject(o, n))) {
+      kept++;
       if (isDirEntry(n)) {
         if (ownerModeChanged(o, n)) later.push({ kind: 'attrib', path: p, isDir: true, time });
         else if (o.ctimeNs !== n.ctimeNs) dirCtime.push(p);
@@ -99,7 +102,7 @@ export function diffSnapshots(prev: Snapshot, next: Snapshot, time: number): FsE
     arrivals.push(p);
     touched.add(parentOf(p));
   }
-  for (const [p, o] of prev) {
+  for (const [p, o] of kept === prev.size ? [] : prev) {
     if (p === '') continue;
     const n = next.get(p);
     if (n && sameObject(o, n)) continue;
