@@ -135,14 +135,29 @@ export const defaults = {
     /** batches queued for a slow reader before reading stops (the kernel queue then absorbs, then overflows). */
     maxQueuedBatches: 64,
   },
+  /** The fanotify source (watch/fanotify.ts). */
+  fanotify: {
+    /** As inotify's: -1 blocks until an event comes or close() wakes the poll. */
+    pollIntervalMs: -1,
+    /** bytes per read(2); an event with its directory handle and name is ~60-300 bytes. */
+    readBufferBytes: 64 * 1024,
+    /** bytes read per batch at most. */
+    maxBatchBytes: 1024 * 1024,
+    /** batches queued for a slow reader before reading stops (the kernel queue then absorbs, then overflows). */
+    maxQueuedBatches: 64,
+    /** directory handle → path entries kept (~200 bytes each): a directory's path costs
+     *  open_by_handle_at + readlink once, then a map lookup per event. */
+    handleCacheEntries: 65_536,
+  },
   /** The poll source (watch/poll.ts): the fallback where no change notification exists (NFS,
    *  some FUSE). Its cost and latency as measured: docs/watchers/poll.md. */
   poll: {
     /** ms from the start of one pass over the tree to the start of the next (a pass that takes
      *  longer is followed at once, never overlapped). A change reaches the pipeline within one
-     *  interval plus one pass; each pass costs one lstat per entry (~0.1 s of CPU per 10,000
-     *  entries here), so 1 s keeps latency near the classic scripts' while an idle tree of
-     *  100,000 entries still leaves most of a core free. */
+     *  interval plus one pass; each pass costs one lstat per entry (~0.18 s of CPU per 10,000
+     *  entries here), so 1 s keeps latency near the classic scripts' at a fifth of a core for
+     *  10,000 entries. At 100,000 a pass takes ~1.5 s and passes run back to back (one core):
+     *  raise it there. */
     intervalMs: 1000,
     /** entries lstat'ed per turn of the event loop (then one goes through the worker pool):
      *  ~1000 × ~3-10 µs keeps a turn under ~10 ms, so the pipeline and the status socket keep

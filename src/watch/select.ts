@@ -7,7 +7,7 @@ export type SourceName = Exclude<WatcherName, 'auto'>;
 /** How each source is made; loaded on demand, so a source's FFI is bound only when it is used. */
 const factories: Record<SourceName, () => Promise<(opts: SourceOptions) => EventSource>> = {
   inotify: async () => (await import('./inotify.js')).createInotifySource,
-  fanotify: async () => unavailable('fanotify'),
+  fanotify: async () => (await import('./fanotify.js')).createFanotifySource,
   'linux-audit': async () => unavailable('linux-audit'),
   'bsm-audit': async () => unavailable('bsm-audit'),
   poll: async () => (await import('./poll.js')).createPollSource,
