@@ -149,6 +149,26 @@ export const defaults = {
      *  open_by_handle_at + readlink once, then a map lookup per event. */
     handleCacheEntries: 65_536,
   },
+  /** The poll source (watch/poll.ts): the fallback where no change notification exists (NFS,
+   *  some FUSE). Its cost and latency as measured: docs/watchers/poll.md. */
+  poll: {
+    /** ms from the start of one pass over the tree to the start of the next (a pass that takes
+     *  longer is followed at once, never overlapped). A change reaches the pipeline within one
+     *  interval plus one pass; each pass costs one lstat per entry (~0.18 s of CPU per 10,000
+     *  entries here), so 1 s keeps latency near the classic scripts' at a fifth of a core for
+     *  10,000 entries. At 100,000 a pass takes ~1.5 s and passes run back to back (one core):
+     *  raise it there. */
+    intervalMs: 1000,
+    /** entries lstat'ed per turn of the event loop (then one goes through the worker pool):
+     *  ~1000 × ~3-10 µs keeps a turn under ~10 ms, so the pipeline and the status socket keep
+     *  their turn during a long pass. */
+    sliceEntries: 1000,
+    /** events per batch at most, so a pass that found a huge change is not one huge batch. */
+    maxBatchEvents: 4096,
+    /** batches queued for a slow reader before a pass waits for it (the next pass then waits
+     *  too: the tree, not memory, holds the backlog). */
+    maxQueuedBatches: 64,
+  },
 } as const;
 
 export type Defaults = typeof defaults;

@@ -18,6 +18,7 @@ import { digest, unescapePath } from '../../e2e/harness/remote/digest.mjs';
 import type { EventSource, SourceOptions } from './source.js';
 import { createInotifySource } from './inotify.js';
 import { createFanotifySource } from './fanotify.js';
+import { createPollSource } from './poll.js';
 import type { SourceName } from './select.js';
 
 /** How a source is made for the table, and what it is expected to know. */
@@ -58,6 +59,16 @@ const SOURCES: SourceUnderTest[] = [
     knowsWriter: { uid: false },
     pairsMoves: true,
     overflows: true,
+  },
+  {
+    name: 'poll',
+    unavailable: () => undefined,
+    requiredHere: true,
+    // A short interval: the table waits on convergence, not on a pass.
+    create: (opts) => createPollSource({ ...opts, intervalMs: 50 }),
+    knowsWriter: false,
+    pairsMoves: true,
+    overflows: false,
   },
 ];
 

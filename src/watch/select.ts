@@ -10,7 +10,7 @@ const factories: Record<SourceName, () => Promise<(opts: SourceOptions) => Event
   fanotify: async () => (await import('./fanotify.js')).createFanotifySource,
   'linux-audit': async () => unavailable('linux-audit'),
   'bsm-audit': async () => unavailable('bsm-audit'),
-  poll: async () => unavailable('poll'),
+  poll: async () => (await import('./poll.js')).createPollSource,
 };
 
 function unavailable(name: string): (opts: SourceOptions) => EventSource {
