@@ -9,7 +9,7 @@ const factories: Record<SourceName, () => Promise<(opts: SourceOptions) => Event
   inotify: async () => (await import('./inotify.js')).createInotifySource,
   fanotify: async () => unavailable('fanotify'),
   'linux-audit': async () => unavailable('linux-audit'),
-  'bsm-audit': async () => unavailable('bsm-audit'),
+  'bsm-audit': async () => (await import('./bsm-audit.js')).createBsmAuditSource,
   poll: async () => unavailable('poll'),
 };
 
