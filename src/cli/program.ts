@@ -116,17 +116,37 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
         'it: kind, path (relative to SOURCE), isDir, and where the source knows them pid, uid and exe.\n' +
         'Runs until SIGINT/SIGTERM. Which source runs, and why, goes to stderr first.',
     )
-    .argument('<source>', 'directory to watch')
+    .argument('<source>', 'directory to watch (with --replay: the tree\'s path as a string; it need not exist here)')
     .addOption(watcherOption())
     .option('-x, --exclude <pattern>', 'rsync-style exclude pattern, repeatable', collect, [])
+    .option('--replay <file>', 'with --watcher bsm-audit: print what the source would report from a saved BSM trail (auditd\'s /var/audit/*), then exit')
     .option('-n, --count <n>', 'exit after N events', (v: string) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1');
       return n;
     })
-    .action(async (source: string, flags: { watcher?: string; exclude: string[]; count?: number }) => {
+    .action(async (source: string, flags: { watcher?: string; exclude: string[]; count?: number; replay?: string }) => {
       const { eventsCommand } = await import('./events-command.js');
-      code = await eventsCommand(source, { watcher: (flags.watcher ?? defaults.watcher) as WatcherName, exclude: flags.exclude, ...(flags.count ? { count: flags.count } : {}) }, io);
+      code = await eventsCommand(
+        source,
+        { watcher: (flags.watcher ?? defaults.watcher) as WatcherName, exclude: flags.exclude, ...(flags.count ? { count: flags.count } : {}), ...(flags.replay !== undefined ? { replay: flags.replay } : {}) },
+        io,
+      );
+    });
+
+  program
+    .command('bsm')
+    .summary('decode FreeBSD audit trails (BSM) into one JSON line per record, like praudit -l')
+    .description(
+      'Decode BSM audit trails (auditd\'s /var/audit/*, or bytes saved from /dev/auditpipe) and print one\n' +
+        'JSON line per record: event number and name, time, subject (auid, euid, egid, ruid, rgid, pid, sid),\n' +
+        'paths, attributes, arguments, return (error, value) and texts. Decoding errors go to stderr with\n' +
+        'the file and byte offset; exit 1 if there was any. See docs/watchers/bsm-audit.md.',
+    )
+    .argument('<files...>', 'trail files')
+    .action(async (files: string[]) => {
+      const { bsmCommand } = await import('./bsm-command.js');
+      code = bsmCommand(files, io);
     });
 
   program

@@ -169,6 +169,23 @@ export const defaults = {
      *  too: the tree, not memory, holds the backlog). */
     maxQueuedBatches: 64,
   },
+  /** The FreeBSD audit source (watch/bsm-audit.ts). */
+  bsmAudit: {
+    /** ms the worker-pool poll(2) on /dev/auditpipe blocks before looping anyway, to read the
+     *  pipe's drop counter even when nothing arrives (drops of a full queue become a rescan). */
+    pollIntervalMs: 1000,
+    /** bytes per read(2): more than the largest record the kernel writes (MAXAUDITDATA, 32 KiB),
+     *  so a read always returns at least one whole record. */
+    readBufferBytes: 256 * 1024,
+    /** bytes read per batch at most, so one flood does not become one huge batch. */
+    maxBatchBytes: 1024 * 1024,
+    /** batches queued for a slow reader before reading stops (auditpipe's queue then absorbs,
+     *  then drops, which the drop counter reports). */
+    maxQueuedBatches: 64,
+    /** files open for writing remembered for their close (bsm-translate.ts): a process that
+     *  exits without close(2) leaves its entry, so the oldest go beyond this. */
+    maxOpenFiles: 65_536,
+  },
 } as const;
 
 export type Defaults = typeof defaults;

@@ -9,7 +9,7 @@ const factories: Record<SourceName, () => Promise<(opts: SourceOptions) => Event
   inotify: async () => (await import('./inotify.js')).createInotifySource,
   fanotify: async () => (await import('./fanotify.js')).createFanotifySource,
   'linux-audit': async () => unavailable('linux-audit'),
-  'bsm-audit': async () => unavailable('bsm-audit'),
+  'bsm-audit': async () => (await import('./bsm-audit.js')).createBsmAuditSource,
   poll: async () => (await import('./poll.js')).createPollSource,
 };
 
