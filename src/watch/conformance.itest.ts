@@ -1,0 +1,345 @@
+// The conformance table: one list of behaviours, run against every change source this machine
+// can run. Each row changes a tree from a process of its own (test/support/fs-actor.mjs), feeds
+// what the source reports to an oracle that mirrors the tree the simplest correct way (copy what
+// an event names, delete what is gone, rename what moved, re-copy what an overflow names), and
+// requires the mirror to converge: a missed event leaves it diverged. Rows that need more (a
+// paired move, the writer's pid, the own writes filtered) check that on the events too.
+//
+// Needs root for fanotify (and linux-audit); CI runs as root, and the first test fails when a
+// source that must run on this platform cannot. Runs unchanged on FreeBSD (bsm-audit, poll).
+import { execa } from 'execa';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FsEvent } from '../core/event.js';
+import { isWithin, joinBytes, joinRel, parentOf, type RelPath } from '../core/path.js';
+import { digest, unescapePath } from '../../e2e/harness/remote/digest.mjs';
+import type { EventSource, SourceOptions } from './source.js';
+import { createInotifySource } from './inotify.js';
+import type { SourceName } from './select.js';
+
+/** How a source is made for the table, and what it is expected to know. */
+interface SourceUnderTest {
+  name: SourceName;
+  /** Why it cannot run on this machine; undefined when it can. */
+  unavailable(): string | undefined;
+  /** True when CI's platform (Linux, root) must be able to run it. */
+  requiredHere: boolean;
+  /** `smallQueue`: the source buffers as little as it can, so a stalled reader overflows the kernel's queue. */
+  create(opts: SourceOptions, o: { smallQueue?: boolean }): EventSource;
+  /** Reports pid/uid of the writer, drops the own process and `ignoreWriters`. */
+  knowsWriter: boolean;
+  /** A rename inside the tree comes as one `move` event. */
+  pairsMoves: boolean;
+  /** Has a queue that can overflow (the overflow row runs). */
+  overflows: boolean;
+}
+
+const isRoot = process.getuid?.() === 0;
+const linux = process.platform === 'linux';
+
+const SOURCES: SourceUnderTest[] = [
+  {
+    name: 'inotify',
+    unavailable: () => (linux ? undefined : 'Linux only'),
+    requiredHere: linux,
+    create: (opts, o) => createInotifySource({ ...opts, ...(o.smallQueue ? { maxQueuedBatches: 1, maxBatchBytes: 64 * 1024 } : {}) }),
+    knowsWriter: false,
+    pairsMoves: true,
+    overflows: true,
+  },
+];
+
+const available = SOURCES.filter((s) => s.unavailable() === undefined);
+
+it('every source this platform must run is available here', () => {
+  const missing = SOURCES.filter((s) => s.requiredHere && s.unavailable() !== undefined).map((s) => `${s.name}: ${s.unavailable()}`);
+  expect(missing).toEqual([]);
+  expect(available.length).toBeGreaterThan(0);
+});
+
+type Op = [string, ...unknown[]];
+
+/** One behaviour: `setup` before the source starts, `act` after, both by another process. */
+interface Row {
+  name: string;
+  setup?: (outside: string) => Op[];
+  act: (outside: string) => Op[];
+  /** Extra checks on the events once the mirror converged. */
+  check?: (events: FsEvent[], s: SourceUnderTest, writer: { pid: number }) => void;
+}
+
+const moved = (events: FsEvent[], from: RelPath, to: RelPath) => events.some((e) => e.kind === 'move' && e.from === from && e.path === to);
+
+const ROWS: Row[] = [
+  { name: 'create a file', act: () => [['write', 'a.txt', 'hello\n']] },
+  { name: 'write into a file', setup: () => [['write', 'a.txt', 'old\n']], act: () => [['write', 'a.txt', 'new content\n']] },
+  { name: 'append to a file', setup: () => [['write', 'a.txt', 'one\n']], act: () => [['append', 'a.txt', 'two\n']] },
+  { name: 'truncate a file', setup: () => [['write', 'a.txt', 'a longer text\n']], act: () => [['truncate', 'a.txt', 3]] },
+  { name: 'chmod a file', setup: () => [['write', 'a.txt', 'x\n']], act: () => [['chmod', 'a.txt', 0o600]] },
+  { name: 'chmod a directory', setup: () => [['mkdirp', 'd']], act: () => [['chmod', 'd', 0o700]] },
+  { name: 'delete a file', setup: () => [['write', 'a.txt', 'x\n']], act: () => [['rm', 'a.txt']] },
+  { name: 'delete a tree', setup: () => [['mkdirp', 'd/e/f'], ['write', 'd/e/f/x', '1'], ['write', 'd/y', '2']], act: () => [['rm', 'd']] },
+  {
+    name: 'rename a file',
+    setup: () => [['write', 'a.txt', 'x\n']],
+    act: () => [['rename', 'a.txt', 'b.txt']],
+    check: (ev, s) => s.pairsMoves && expect(moved(ev, 'a.txt', 'b.txt'), 'one move event').toBe(true),
+  },
+  {
+    name: 'rename a directory',
+    setup: () => [['mkdirp', 'd/e'], ['write', 'd/e/x', '1']],
+    act: () => [['rename', 'd', 'D'], ['write', 'D/e/after', '2']],
+    check: (ev, s) => s.pairsMoves && expect(moved(ev, 'd', 'D'), 'one move event').toBe(true),
+  },
+  {
+    name: 'rename across directories',
+    setup: () => [['mkdirp', 'a'], ['mkdirp', 'b'], ['write', 'a/x', '1']],
+    act: () => [['rename', 'a/x', 'b/y']],
+    check: (ev, s) => s.pairsMoves && expect(moved(ev, 'a/x', 'b/y'), 'one move event').toBe(true),
+  },
+  { name: 'rename over an existing file', setup: () => [['write', 'a', 'new\n'], ['write', 'b', 'old\n']], act: () => [['rename', 'a', 'b']] },
+  { name: 'mkdir -p, then a deep write', act: () => [['mkdirp', 'p/q/r/s/t'], ['write', 'p/q/r/s/t/deep.txt', 'deep\n']] },
+  {
+    name: 'a tree moved in from outside',
+    setup: (out) => [['mkdirp', `${out}/t/u`], ['write', `${out}/t/u/x`, '1'], ['write', `${out}/t/y`, '2']],
+    act: (out) => [['rename', `${out}/t`, 'in']],
+  },
+  {
+    name: 'a tree moved out',
+    setup: () => [['mkdirp', 't/u'], ['write', 't/u/x', '1']],
+    act: (out) => [['rename', 't', `${out}/t`]],
+  },
+  { name: 'a hard link', setup: () => [['write', 'a', 'x\n']], act: () => [['link', 'a', 'b']] },
+  { name: 'a symlink', act: () => [['symlink', 'no/such/target', 'l']] },
+  {
+    name: 'hostile names (newline, non-UTF-8 byte, leading dash, spaces)',
+    act: () => [['mkdirp', '-d ir\nx'], ['write', '-d ir\nx/\xff\xfe name ', 'x'], ['write', ' ; rm -rf #', 'y']],
+  },
+  {
+    name: 'the writer pid and uid',
+    act: () => [['write', 'w.txt', 'x\n']],
+    check: (ev, s, writer) => {
+      if (!s.knowsWriter) return;
+      const mine = ev.filter((e) => e.path === 'w.txt');
+      expect(mine.length).toBeGreaterThan(0);
+      for (const e of mine) expect({ pid: e.pid, uid: e.uid }).toEqual({ pid: writer.pid, uid: process.getuid?.() });
+    },
+  },
+];
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function tempDir(tag: string): string {
+  const dir = fs.mkdtempSync(join(tmpdir(), `livemirror-conf-${tag}-`));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const actor = join(import.meta.dirname, '../../test/support/fs-actor.mjs');
+
+/** Runs `ops` in a process of its own (its pid is the writer's); resolves that pid. */
+async function act(root: string, ops: Op[], uid?: number): Promise<number> {
+  const child = execa(process.execPath, [actor, root, JSON.stringify(ops)], { ...(uid !== undefined ? { uid, gid: uid } : {}), timeout: 60_000 });
+  await child;
+  return child.pid ?? -1;
+}
+
+/** The mirror: what a correct consumer of the events would have. Paths are byte strings. */
+class Oracle {
+  constructor(
+    readonly root: string,
+    readonly mirror: string,
+  ) {}
+
+  apply(e: FsEvent): void {
+    if (e.kind === 'overflow') return this.copy(e.path, true);
+    if (e.kind === 'move' && e.from !== undefined) {
+      const from = joinBytes(this.mirror, e.from);
+      const to = joinBytes(this.mirror, e.path);
+      if (fs.existsSync(from)) {
+        fs.mkdirSync(joinBytes(this.mirror, parentOf(e.path)), { recursive: true });
+        fs.rmSync(to, { recursive: true, force: true });
+        fs.renameSync(from, to);
+      }
+      this.copy(e.from, false);
+      return this.copy(e.path, true);
+    }
+    this.copy(e.path, e.kind === 'create');
+  }
+
+  /** Makes mirror/p what root/p is now (a directory's content too when `deep`). */
+  copy(p: RelPath, deep: boolean): void {
+    const src = joinBytes(this.root, p);
+    const dst = joinBytes(this.mirror, p);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(src);
+    } catch {
+      fs.rmSync(dst, { recursive: true, force: true });
+      return;
+    }
+    const old = fs.lstatSync(dst, { throwIfNoEntry: false });
+    if (old && (old.isDirectory() !== st.isDirectory() || st.isSymbolicLink())) fs.rmSync(dst, { recursive: true, force: true });
+    if (p !== '') fs.mkdirSync(joinBytes(this.mirror, parentOf(p)), { recursive: true });
+    if (st.isSymbolicLink()) {
+      fs.symlinkSync(fs.readlinkSync(src, { encoding: 'buffer' }), dst);
+    } else if (st.isDirectory()) {
+      fs.mkdirSync(dst, { recursive: true });
+      fs.chmodSync(dst, st.mode & 0o7777);
+      if (!deep) return;
+      const names = new Set(fs.readdirSync(src, { encoding: 'buffer' }).map((n) => n.toString('latin1')));
+      for (const n of fs.readdirSync(dst, { encoding: 'buffer' }))
+        if (!names.has(n.toString('latin1'))) fs.rmSync(Buffer.concat([dst, Buffer.from('/'), n]), { recursive: true, force: true });
+      for (const n of names) this.copy(joinRel(p, n), true);
+    } else {
+      try {
+        fs.copyFileSync(src, dst);
+        fs.chmodSync(dst, st.mode & 0o7777);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // gone meanwhile: its delete event follows
+      }
+    }
+  }
+}
+
+const treeOf = (root: string): Map<string, string> =>
+  new Map((digest({ root, mode: 'full', mtime: 'none' }).entries ?? []).map(({ p, ...rest }: { p: string }) => [unescapePath(p).toString('latin1'), JSON.stringify(rest)]));
+
+function differences(a: Map<string, string>, b: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [p, v] of a) if (b.get(p) !== v) out.push(`${JSON.stringify(p)}: ${v} / mirror ${b.get(p) ?? 'missing'}`);
+  for (const p of b.keys()) if (!a.has(p)) out.push(`${JSON.stringify(p)}: missing / mirror has it`);
+  return out;
+}
+
+/** Reads a source's events into `events`; `paused` holds the reader back (the kernel queue fills). */
+class Reader {
+  readonly events: FsEvent[] = [];
+  error: unknown;
+  #resume: (() => void) | undefined;
+  #gate: Promise<void> = Promise.resolve();
+  readonly done: Promise<void>;
+
+  constructor(source: EventSource) {
+    this.done = (async () => {
+      try {
+        for await (const batch of source.events()) {
+          await this.#gate;
+          this.events.push(...batch);
+        }
+      } catch (e) {
+        this.error = e;
+      }
+    })();
+  }
+
+  pause(): void {
+    this.#gate = new Promise((r) => (this.#resume = r));
+  }
+
+  resume(): void {
+    this.#resume?.();
+  }
+}
+
+interface Run {
+  root: string;
+  source: EventSource;
+  reader: Reader;
+  oracle: Oracle;
+}
+
+async function startRun(s: SourceUnderTest, setup: Op[], outside: string, o: { smallQueue?: boolean; opts?: Partial<SourceOptions> } = {}): Promise<Run> {
+  const root = tempDir(`${s.name}-root`);
+  const mirror = tempDir(`${s.name}-mirror`);
+  if (setup.length) await act(root, setup);
+  const oracle = new Oracle(root, mirror);
+  oracle.copy('', true);
+  const source = s.create({ root, isExcluded: () => false, ...o.opts }, o);
+  cleanups.push(() => source.close());
+  await source.start();
+  void outside;
+  return { root, source, reader: new Reader(source), oracle };
+}
+
+/** Applies events as they come until the mirror equals the tree (or the deadline passes). */
+async function converge(run: Run, deadlineMs = 15_000): Promise<void> {
+  let applied = 0;
+  const deadline = performance.now() + deadlineMs;
+  let diff: string[] = [];
+  for (let round = 0; round < 10_000; round++) {
+    if (run.reader.error) throw run.reader.error as Error;
+    for (; applied < run.reader.events.length; applied++) run.oracle.apply(run.reader.events[applied] as FsEvent);
+    diff = differences(treeOf(run.root), treeOf(run.oracle.mirror));
+    if (diff.length === 0) return;
+    if (performance.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`not converged:\n  ${diff.slice(0, 10).join('\n  ')}\nevents:\n  ${run.reader.events.map((e) => JSON.stringify(e)).slice(-40).join('\n  ')}`);
+}
+
+/** Waits until `pred` holds on the events so far. */
+async function until(run: Run, what: string, pred: (ev: FsEvent[]) => boolean, deadlineMs = 15_000): Promise<void> {
+  const deadline = performance.now() + deadlineMs;
+  while (!pred(run.reader.events)) {
+    if (run.reader.error) throw run.reader.error as Error;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; events:\n${run.reader.events.map((e) => JSON.stringify(e)).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(available.map((s) => [s.name, s] as const))('%s', (_name, s) => {
+  it.each(ROWS.map((r) => [r.name, r] as const))('%s: converges', async (_row, row) => {
+    const outside = tempDir(`${s.name}-outside`);
+    const run = await startRun(s, row.setup?.(outside) ?? [], outside);
+    const pid = await act(run.root, row.act(outside));
+    await converge(run);
+    row.check?.(run.reader.events, s, { pid });
+  });
+
+  it('never reports a path outside its tree', async () => {
+    const outside = tempDir(`${s.name}-outside`);
+    const run = await startRun(s, [], outside);
+    await act(outside, [['write', 'x', '1'], ['mkdirp', 'd'], ['write', 'd/y', '2']]);
+    await act(run.root, [['write', 'marker', '1']]);
+    await until(run, 'the marker', (ev) => ev.some((e) => e.path === 'marker'));
+    expect(run.reader.events.filter((e) => e.path !== 'marker' && e.kind !== 'overflow')).toEqual([]);
+  });
+
+  it('reports only what is not excluded', async () => {
+    const outside = tempDir(`${s.name}-outside`);
+    const run = await startRun(s, [['mkdirp', 'cache']], outside, { opts: { isExcluded: (p: RelPath) => isWithin(p, 'cache') || p.endsWith('.tmp') } });
+    await act(run.root, [['write', 'cache/x', '1'], ['mkdirp', 'cache/deep/er'], ['write', 'a.tmp', '1'], ['write', 'marker', '1']]);
+    await until(run, 'the marker', (ev) => ev.some((e) => e.path === 'marker'));
+    expect(run.reader.events.filter((e) => isWithin(e.path, 'cache') || e.path.endsWith('.tmp'))).toEqual([]);
+  });
+
+  if (s.knowsWriter) {
+    it("drops the daemon's own writes and ignoreWriters", async () => {
+      const outside = tempDir(`${s.name}-outside`);
+      const run = await startRun(s, [['mkdirp', 'pub'], ['chmod', 'pub', 0o777]], outside, { opts: { ignoreWriters: { uids: [65534] } } });
+      fs.writeFileSync(join(run.root, 'own.txt'), 'written by this process\n');
+      await act(run.root, [['write', 'pub/nobody.txt', 'x']], 65534);
+      await act(run.root, [['write', 'marker', '1']]);
+      await until(run, 'the marker', (ev) => ev.some((e) => e.path === 'marker'));
+      expect(run.reader.events.filter((e) => e.path === 'own.txt' || e.path === 'pub/nobody.txt')).toEqual([]);
+    });
+  }
+
+  if (s.overflows) {
+    it('a kernel queue overflow becomes a rescan, and the mirror converges', async () => {
+      const outside = tempDir(`${s.name}-outside`);
+      const run = await startRun(s, [['write', 'before', '0']], outside, { smallQueue: true });
+      run.reader.pause();
+      await act(run.root, [['many', 'flood', 20_000], ['rm', 'before']]);
+      run.reader.resume();
+      await until(run, 'an overflow', (ev) => ev.some((e) => e.kind === 'overflow'), 30_000);
+      await converge(run, 60_000);
+    }, 120_000);
+  }
+});

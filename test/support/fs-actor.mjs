@@ -1,0 +1,36 @@
+// Performs file operations in a process of its own, so that sources which know the writer see
+// a pid other than the test's (and do not drop the writes as the daemon's own).
+// Usage: node fs-actor.mjs ROOT OPS_JSON — OPS_JSON is an array of [op, ...args]; every path is
+// relative to ROOT (or absolute) and given as a latin1 string: one char per byte, so non-UTF-8
+// names pass through. Prints nothing; exits 1 with the failing op on stderr.
+import { Buffer } from 'node:buffer';
+import * as fs from 'node:fs';
+import process from 'node:process';
+import { join } from 'node:path';
+
+const [root, opsJson] = process.argv.slice(2);
+const p = (s) => (s.startsWith('/') ? Buffer.from(s, 'latin1') : Buffer.from(join(root, s), 'latin1'));
+const ops = {
+  write: (f, text) => fs.writeFileSync(p(f), text),
+  append: (f, text) => fs.appendFileSync(p(f), text),
+  truncate: (f, len) => fs.truncateSync(p(f), len),
+  chmod: (f, mode) => fs.chmodSync(p(f), mode),
+  rm: (f) => fs.rmSync(p(f), { recursive: true, force: true }),
+  mkdirp: (d) => fs.mkdirSync(p(d), { recursive: true }),
+  rename: (a, b) => fs.renameSync(p(a), p(b)),
+  link: (a, b) => fs.linkSync(p(a), p(b)),
+  symlink: (target, f) => fs.symlinkSync(target, p(f)),
+  /** n files of a few bytes in dir (made first). */
+  many: (d, n) => {
+    fs.mkdirSync(p(d), { recursive: true });
+    for (let i = 0; i < n; i++) fs.writeFileSync(p(`${d}/f${i}`), `${i}\n`);
+  },
+};
+for (const [op, ...args] of JSON.parse(opsJson)) {
+  try {
+    ops[op](...args);
+  } catch (e) {
+    process.stderr.write(`${op} ${JSON.stringify(args)}: ${e.message}\n`);
+    process.exit(1);
+  }
+}
