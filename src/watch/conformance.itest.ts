@@ -17,6 +17,7 @@ import { isWithin, joinBytes, joinRel, parentOf, type RelPath } from '../core/pa
 import { digest, unescapePath } from '../../e2e/harness/remote/digest.mjs';
 import type { EventSource, SourceOptions } from './source.js';
 import { createInotifySource } from './inotify.js';
+import { createLinuxAuditSource } from './linux-audit.js';
 import type { SourceName } from './select.js';
 
 /** How a source is made for the table, and what it is expected to know. */
@@ -46,6 +47,17 @@ const SOURCES: SourceUnderTest[] = [
     requiredHere: linux,
     create: (opts, o) => createInotifySource({ ...opts, ...(o.smallQueue ? { maxQueuedBatches: 1, maxBatchBytes: 64 * 1024 } : {}) }),
     knowsWriter: false,
+    pairsMoves: true,
+    overflows: true,
+  },
+  {
+    // Needs root and the initial network namespace (the audit multicast group reaches no other).
+    name: 'linux-audit',
+    unavailable: () => (!linux ? 'Linux only' : !isRoot ? 'needs root (CAP_AUDIT_CONTROL, CAP_AUDIT_READ)' : undefined),
+    requiredHere: linux && isRoot,
+    create: (opts, o) =>
+      createLinuxAuditSource({ ...opts, ...(o.smallQueue ? { receiveBufferBytes: 4096, maxQueuedBatches: 1, maxBatchRecords: 16 } : {}) }),
+    knowsWriter: true,
     pairsMoves: true,
     overflows: true,
   },
@@ -323,6 +335,7 @@ describe.each(available.map((s) => [s.name, s] as const))('%s', (_name, s) => {
     it("drops the daemon's own writes and ignoreWriters", async () => {
       const outside = tempDir(`${s.name}-outside`);
       const run = await startRun(s, [['mkdirp', 'pub'], ['chmod', 'pub', 0o777]], outside, { opts: { ignoreWriters: { uids: [65534] } } });
+      fs.chmodSync(run.root, 0o755); // mkdtemp made it 0700: the other user must reach pub/
       fs.writeFileSync(join(run.root, 'own.txt'), 'written by this process\n');
       await act(run.root, [['write', 'pub/nobody.txt', 'x']], 65534);
       await act(run.root, [['write', 'marker', '1']]);
