@@ -131,3 +131,43 @@ describe('paths', () => {
     expect(toRel('/x', '/')).toBe('x');
   });
 });
+
+describe('renames with a dirfd on both sides', () => {
+  // As coreutils 9 `mv 'caf\xe9 a' d/e/` does it here: renameat2(AT_FDCWD, name, fd of d/e, name);
+  // both PARENTs are printed as the cwd, told apart by inode only (records as captured, trimmed).
+  const lines = [
+    '1300 audit(1796226377.741:40): arch=c000003e syscall=316 success=yes exit=0 a0=ffffff9c a1=7ffd1 a2=3 a3=7ffd2 items=4 ppid=1 pid=10259 uid=0 comm="mv" exe="/usr/bin/mv" key="k"',
+    '1307 audit(1796226377.741:40): cwd="/tmp/cli"',
+    '1302 audit(1796226377.741:40): item=0 name="/tmp/cli" inode=20 dev=fe:00 mode=040755 nametype=PARENT',
+    '1302 audit(1796226377.741:40): item=1 name="/tmp/cli" inode=22 dev=fe:00 mode=040755 nametype=PARENT',
+    '1302 audit(1796226377.741:40): item=2 name=6361666520E961 inode=30 dev=fe:00 mode=0100644 nametype=DELETE',
+    '1302 audit(1796226377.741:40): item=3 name=6361666520E961 inode=30 dev=fe:00 mode=0100644 nametype=CREATE',
+    '1320 audit(1796226377.741:40): ',
+  ];
+  const translate = (order: string[], fdPath: (pid: number, fd: number) => string | undefined): string[] => {
+    const a = new AuditAssembler({ eventTimeoutMs: 1, gapWaitMs: 1, maxPendingGaps: 10 });
+    const out: Assembled[] = [];
+    for (const l of order) {
+      const sp = l.indexOf(' ');
+      a.push(parseAuditRecord(Number(l.slice(0, sp)), l.slice(sp + 1))!, 0, out);
+    }
+    const dirs = new DirIndex();
+    dirs.set('fe:00:20', '');
+    dirs.set('fe:00:21', 'd');
+    dirs.set('fe:00:22', 'd/e');
+    const ctx: TranslateContext = { root: '/tmp/cli', ownPid: 1, isExcluded: () => false, dirs, dirfdPath: fdPath };
+    return out.flatMap((g) => (g.kind === 'event' ? translateGroup(g.group, ctx, 0).events.map(brief) : []));
+  };
+
+  it('tells old from new by the dirfd that resolves, whatever the PARENT order', () => {
+    expect(translate(lines, () => undefined)).toEqual(['move cafe \xe9a -> d/e/cafe \xe9a']);
+    const swapped = [lines[0]!, lines[1]!, lines[3]!.replace('item=1', 'item=0'), lines[2]!.replace('item=0', 'item=1'), ...lines.slice(4)];
+    expect(translate(swapped, () => undefined)).toEqual(['move cafe \xe9a -> d/e/cafe \xe9a']);
+  });
+
+  it('is an overflow when neither dirfd resolves', () => {
+    const bothFds = lines.map((l) => l.replace('a0=ffffff9c', 'a0=4'));
+    expect(translate(bothFds, () => undefined)).toEqual(['overflow /']);
+    expect(translate(bothFds, (_pid, fd) => (fd === 4 ? '/tmp/cli' : undefined))).toEqual(['move cafe \xe9a -> d/e/cafe \xe9a']);
+  });
+});

@@ -206,9 +206,31 @@ function resolveItems(
     } else p.abs = byName(p.name, info?.parentDirfds?.[i]);
   });
   const bareDirs = new Set(bare.map((p) => p.abs));
+  // Two bare PARENTs in different directories: coreutils' `mv f dir/` renames with the target
+  // directory's fd and bare names on both sides. The dirfd arguments tell old from new: the one
+  // that resolves (AT_FDCWD → cwd, else /proc/PID/fd) picks its PARENT, the other is the rest.
+  let bareOld: Item | undefined;
+  let bareNew: Item | undefined;
+  if (info?.kind === 'rename' && bare.length === 2 && bareDirs.size === 2) {
+    const [d0, d1] = info.parentDirfds ?? [];
+    const oldDir = d0 === undefined ? undefined : base(d0);
+    const newDir = d1 === undefined ? undefined : base(d1);
+    const pick = (dir: string | undefined) => (dir === undefined ? undefined : bare.find((p) => p.abs === normalize(dir)));
+    bareOld = pick(oldDir);
+    bareNew = pick(newDir);
+    if (bareOld && !bareNew) bareNew = bare.find((p) => p !== bareOld);
+    if (bareNew && !bareOld) bareOld = bare.find((p) => p !== bareNew);
+  }
   for (const it of children) {
     const dir = dirPart(it.name);
-    const parent = dir !== undefined ? parents.find((p) => p.name === dir) : bareDirs.size === 1 ? bare[0] : undefined;
+    const parent =
+      dir !== undefined
+        ? parents.find((p) => p.name === dir)
+        : bareDirs.size === 1
+          ? bare[0]
+          : it.nametype === 'DELETE' && it === children.find((c) => c.nametype === 'DELETE')
+            ? bareOld
+            : bareNew;
     const last = lastComponent(it.name);
     if (parent?.abs !== undefined && last !== undefined) it.abs = normalize(`${parent.abs}/${last}`);
     else it.abs = it.name?.startsWith('/') ? normalize(it.name) : undefined;
