@@ -151,6 +151,10 @@ export const defaults = {
     /** bytes of the multicast socket's receive buffer (SO_RCVBUFFORCE): ~20,000 records of
      *  ~400 bytes, so a slow turn of the event loop does not end in ENOBUFS (= a root rescan). */
     receiveBufferBytes: 8 * 1024 * 1024,
+    /** ms within which losses after an overflow are folded into one more overflow: in a flood
+     *  records go missing all the time (300 overflows in 3 s here), and each one costs the
+     *  consumer a walk of the root; a rescan every quarter second keeps up without that. */
+    overflowCoalesceMs: 250,
     /** ms between AUDIT_GET reads of the kernel's `lost` counter (losses that leave no serial gap). */
     lostCheckMs: 1000,
     /** ms an AUDIT_GET/SET or rule request may take before start() or close() gives up. */

@@ -190,6 +190,26 @@ describe('linux-audit source', () => {
     expect(source.stats().overflows).toBeGreaterThan(0);
   });
 
+  it('starts with a tiny socket buffer and channel (records dropped before anyone reads), and a flood gives a few overflows, not one per loss', async () => {
+    const root = tempDir('tiny');
+    const source = createLinuxAuditSource({ root, isExcluded: () => false, receiveBufferBytes: 4096, maxQueuedBatches: 1, maxBatchRecords: 16 });
+    cleanups.push(() => source.close());
+    await source.start(); // before: the probe was lost to ENOBUFS or stuck behind a full channel
+    const seen: FsEvent[] = [];
+    const reading = (async () => {
+      for await (const b of source.events()) seen.push(...b);
+    })();
+    const t0 = performance.now();
+    await execa(process.execPath, ['-e', `const fs=require('fs');for(let i=0;i<5000;i++)fs.writeFileSync(${JSON.stringify(root)}+'/f'+i,'x')`]);
+    await new Promise((r) => setTimeout(r, 600));
+    const windows = Math.ceil((performance.now() - t0) / 250) + 1;
+    const overflows = seen.filter((e) => e.kind === 'overflow').length;
+    expect(overflows).toBeGreaterThan(0);
+    expect(overflows).toBeLessThanOrEqual(windows);
+    await source.close();
+    await reading;
+  });
+
   it('rejects start() with a WatchError for a root that does not exist, and leaves audit as it was', async () => {
     const source = createLinuxAuditSource({ root: join(tmpdir(), 'livemirror-no-such-dir-xyz'), isExcluded: () => false });
     cleanups.push(() => source.close());

@@ -131,6 +131,8 @@ class LinuxAudit implements LinuxAuditSource {
   #trustLost = true;
   #nextLostCheck = 0;
   #overflows = 0;
+  #overflowPending = false;
+  #lastOverflowAt = -Infinity;
   #started = false;
   #closing = false;
   #probeSeen = false;
@@ -261,7 +263,7 @@ class LinuxAudit implements LinuxAuditSource {
     }
   }
 
-  /** Sends a message of its own and waits for it on the group: proves the records reach us. */
+  /** Sends a message of its own and waits until something arrives on the group: proves records reach us. */
   async #probe(control: AuditControl): Promise<void> {
     await control.sendUserMessage(AUDIT_TRUSTED_APP, `livemirror probe ${this.key}`).catch((e: unknown) => {
       throw privilege(e, 'audit user message (CAP_AUDIT_WRITE)');
@@ -347,6 +349,7 @@ class LinuxAudit implements LinuxAuditSource {
   async #teardown(): Promise<void> {
     this.#closing = true;
     this.#wake();
+    this.#channel.end(); // releases a loop blocked on a full channel
     await this.#loopDone;
     const control = this.#control;
     const report = (what: string, e: unknown): void => {
@@ -385,11 +388,17 @@ class LinuxAudit implements LinuxAuditSource {
       dirs: this.#dirs,
       dirfdPath: (pid, fd) => this.#host.fdPath(pid, fd),
     };
+    const early: FsEvent[] = [];
     try {
       while (!this.#closing) {
+        if (this.#probeSeen && early.length > 0) await this.#channel.push(early.splice(0));
         const now = this.#clock.now();
         if (this.#nextLostCheck === 0) this.#nextLostCheck = now + this.#o.lostCheckMs;
-        const waits = [this.#assembler.nextDeadline(now), this.#nextLostCheck - now].filter((w) => w !== undefined);
+        const waits = [
+          this.#assembler.nextDeadline(now),
+          this.#nextLostCheck - now,
+          this.#overflowPending ? this.#lastOverflowAt + this.#o.overflowCoalesceMs - now : undefined,
+        ].filter((w) => w !== undefined);
         const timeout = Math.max(0, Math.ceil(Math.min(...waits)));
         await this.#poll(timeout);
         if (this.#closing) break;
@@ -416,10 +425,23 @@ class LinuxAudit implements LinuxAuditSource {
           index.push(...tr.index);
         }
         for (const dir of index) await this.#index(dir);
-        if (overflow) {
+        // One rescan per overflowCoalesceMs at most: a flood loses records in many places, and
+        // each overflow costs the consumer a walk of the root. A loss after the last overflow is
+        // still reported, once the window has passed.
+        if (overflow) this.#overflowPending = true;
+        if (this.#overflowPending && t - this.#lastOverflowAt >= this.#o.overflowCoalesceMs) {
+          this.#overflowPending = false;
+          this.#lastOverflowAt = t;
           this.#overflows++;
           batch.push({ kind: 'overflow', path: '', isDir: true, time: t });
         }
+        // Until start() resolved nobody reads: hold the batches here, so that a full channel
+        // cannot stop the loop from reading the probe (start would wait for it forever).
+        if (!this.#probeSeen) {
+          early.push(...batch);
+          continue;
+        }
+        if (early.length > 0) batch.unshift(...early.splice(0));
         if (batch.length > 0) await this.#channel.push(batch);
       }
     } catch (err) {
@@ -448,21 +470,27 @@ class LinuxAudit implements LinuxAuditSource {
       if (n === -EAGAIN || n === 0) break;
       if (n === -ENOBUFS) {
         overflow = true;
+        this.#delivered();
         continue;
       }
       if (n < 0) throw new WatchError(`recv on the audit multicast socket: ${errnoName(n)}`, errnoName(n));
+      this.#delivered();
       for (const m of parseNlMessages(buf, n, isLittleEndian)) {
         records++;
         const r = parseAuditRecord(m.type, m.payload.toString('latin1'));
         if (!r) continue;
-        if (m.type === AUDIT_TRUSTED_APP && r.fields.get('msg') === `livemirror probe ${this.key}`) {
-          this.#probeSeen = true;
-          this.#onProbe?.();
-        }
         this.#assembler.push(r, now, out);
       }
     }
     return overflow;
+  }
+
+  /** Anything that reaches the socket (a record, or ENOBUFS for records that did not fit) proves
+   *  the multicast group is delivered here; the probe message only makes sure something comes. */
+  #delivered(): void {
+    if (this.#probeSeen) return;
+    this.#probeSeen = true;
+    this.#onProbe?.();
   }
 
   /** Waits (on the worker pool) until the socket is readable, the timeout passes or close() wakes it. */
