@@ -135,6 +135,20 @@ export const defaults = {
     /** batches queued for a slow reader before reading stops (the kernel queue then absorbs, then overflows). */
     maxQueuedBatches: 64,
   },
+  /** The fanotify source (watch/fanotify.ts). */
+  fanotify: {
+    /** As inotify's: -1 blocks until an event comes or close() wakes the poll. */
+    pollIntervalMs: -1,
+    /** bytes per read(2); an event with its directory handle and name is ~60-300 bytes. */
+    readBufferBytes: 64 * 1024,
+    /** bytes read per batch at most. */
+    maxBatchBytes: 1024 * 1024,
+    /** batches queued for a slow reader before reading stops (the kernel queue then absorbs, then overflows). */
+    maxQueuedBatches: 64,
+    /** directory handle → path entries kept (~200 bytes each): a directory's path costs
+     *  open_by_handle_at + readlink once, then a map lookup per event. */
+    handleCacheEntries: 65_536,
+  },
   /** The linux-audit source (watch/linux-audit.ts, docs/watchers/linux-audit.md). */
   linuxAudit: {
     /** ms a record group without EOE waits for more records: every syscall event ends with an

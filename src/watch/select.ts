@@ -7,7 +7,7 @@ export type SourceName = Exclude<WatcherName, 'auto'>;
 /** How each source is made; loaded on demand, so a source's FFI is bound only when it is used. */
 const factories: Record<SourceName, () => Promise<(opts: SourceOptions) => EventSource>> = {
   inotify: async () => (await import('./inotify.js')).createInotifySource,
-  fanotify: async () => unavailable('fanotify'),
+  fanotify: async () => (await import('./fanotify.js')).createFanotifySource,
   'linux-audit': async () => (await import('./linux-audit.js')).createLinuxAuditSource,
   'bsm-audit': async () => unavailable('bsm-audit'),
   poll: async () => unavailable('poll'),

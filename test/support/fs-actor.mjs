@@ -20,6 +20,8 @@ const ops = {
   rename: (a, b) => fs.renameSync(p(a), p(b)),
   link: (a, b) => fs.linkSync(p(a), p(b)),
   symlink: (target, f) => fs.symlinkSync(target, p(f)),
+  /** Waits ms before the next op (so a test can learn this process's pid first). */
+  sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
   /** n files of a few bytes in dir (made first). */
   many: (d, n) => {
     fs.mkdirSync(p(d), { recursive: true });

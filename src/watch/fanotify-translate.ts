@@ -1,0 +1,150 @@
+import { joinRel, type RelPath } from '../core/path.js';
+import type { FsEvent } from '../core/event.js';
+import { isIgnoredWriter, WatchError, type WriterFilter } from './source.js';
+import {
+  FAN_ATTRIB,
+  FAN_CLOSE_WRITE,
+  FAN_CREATE,
+  FAN_DELETE,
+  FAN_MODIFY,
+  FAN_MOVED_FROM,
+  FAN_MOVED_TO,
+  FAN_ONDIR,
+  FAN_Q_OVERFLOW,
+  FAN_RENAME,
+  type DirEntryRef,
+  type DirHandle,
+  type FanotifyRecord,
+} from './sys/fanotify-event.js';
+
+/** Where a directory handle leads now. */
+export type Resolved =
+  /** Its absolute path (latin1 byte string). */
+  | { path: string }
+  /** It no longer resolves (the directory was deleted); `lastKnown` is its path when it last did. */
+  | { stale: true; lastKnown?: string };
+
+/** Turns directory handles into paths (fanotify.ts: open_by_handle_at with a bounded cache). */
+export interface DirResolver {
+  resolve(dir: DirHandle): Resolved;
+  /** Forgets every cached path: a directory was renamed somewhere on the filesystem. */
+  invalidate(): void;
+}
+
+export interface FanotifyTranslatorOptions {
+  /** Absolute path of the watched root (latin1 byte string, no trailing '/'). */
+  root: string;
+  isExcluded: (path: RelPath, isDir: boolean) => boolean;
+  resolver: DirResolver;
+  /** The daemon's own pid: its events are never reported. */
+  ownPid: number;
+  ignoreWriters?: WriterFilter;
+}
+
+/** Where an entry of an event lies: in the tree (its RelPath), outside it, or unknown (stale handle). */
+type Place = { rel: RelPath } | { outside: true } | { stale: true; lastKnownRel?: RelPath };
+
+/**
+ * Turns fanotify FID records into FsEvents for one tree (the mark covers the whole filesystem,
+ * so the filter to the tree is exact: the root itself or below root + '/').
+ *
+ * Contract: `translate` appends to `out` in kernel order; per record, a merged mask is reported
+ * delete first, then create, modify (closed when CLOSE_WRITE is in it) and attrib, so a path the
+ * kernel folded `create … delete` into is checked on disk downstream rather than guessed. A
+ * rename inside the tree is one `move`; half outside it is `delete` or `create`; any directory
+ * rename drops the resolver's cache. A handle that no longer resolves is a directory deleted
+ * since: when its last path in the tree is known it becomes `overflow` (rescan) of that path;
+ * otherwise it is counted in `stale` and nothing is reported, because the deletion of that
+ * directory's topmost deleted ancestor is itself reported on a parent that still resolves. The
+ * root deleted or moved away throws a WatchError after the events before it. Calls must not
+ * overlap.
+ */
+export class FanotifyTranslator {
+  overflows = 0;
+  stale = 0;
+
+  constructor(private readonly o: FanotifyTranslatorOptions) {}
+
+  translate(records: readonly FanotifyRecord[], time: number, out: FsEvent[]): void {
+    for (const r of records) {
+      if ((r.mask & FAN_Q_OVERFLOW) !== 0) {
+        this.overflows++;
+        out.push({ kind: 'overflow', path: '', isDir: true, time });
+        continue;
+      }
+      const isDir = (r.mask & FAN_ONDIR) !== 0;
+      const dirMove = isDir && (r.mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)) !== 0;
+      if (r.mask & FAN_RENAME) {
+        const from = r.from && this.place(r.from);
+        if (from) this.checkRootGone(r.from as DirEntryRef, from);
+        if (dirMove) this.o.resolver.invalidate();
+        if (r.pid === this.o.ownPid || isIgnoredWriter(this.o.ignoreWriters, { pid: r.pid })) continue;
+        const to = r.to && this.place(r.to);
+        this.rename(from, to, isDir, r.pid, time, out);
+        continue;
+      }
+      if (!r.entry) continue;
+      const place = this.place(r.entry);
+      if ((r.mask & (FAN_DELETE | FAN_MOVED_FROM)) !== 0) this.checkRootGone(r.entry, place);
+      if (dirMove) this.o.resolver.invalidate();
+      if (r.pid === this.o.ownPid || isIgnoredWriter(this.o.ignoreWriters, { pid: r.pid })) continue;
+      if ('stale' in place) {
+        this.lost(place, time, out);
+        continue;
+      }
+      if (!('rel' in place) || this.o.isExcluded(place.rel, isDir)) continue;
+      const base = { path: place.rel, isDir, pid: r.pid, time };
+      if (r.mask & (FAN_DELETE | FAN_MOVED_FROM)) out.push({ kind: 'delete', ...base });
+      if (r.mask & (FAN_CREATE | FAN_MOVED_TO)) out.push({ kind: 'create', ...base, ...(isDir ? {} : { closed: (r.mask & FAN_CLOSE_WRITE) !== 0 }) });
+      else if (r.mask & (FAN_MODIFY | FAN_CLOSE_WRITE)) out.push({ kind: 'modify', ...base, closed: (r.mask & FAN_CLOSE_WRITE) !== 0 });
+      if (r.mask & FAN_ATTRIB) out.push({ kind: 'attrib', ...base });
+    }
+  }
+
+  private rename(from: Place | undefined, to: Place | undefined, isDir: boolean, pid: number, time: number, out: FsEvent[]): void {
+    const inTree = (p: Place | undefined) => (p && 'rel' in p && !this.o.isExcluded(p.rel, isDir) ? p.rel : undefined);
+    const f = inTree(from);
+    const t = inTree(to);
+    if (f !== undefined && t !== undefined) out.push({ kind: 'move', from: f, path: t, isDir, pid, time });
+    else if (f !== undefined) out.push({ kind: 'delete', path: f, isDir, pid, time });
+    else if (t !== undefined) out.push({ kind: 'create', path: t, isDir, pid, time });
+    if (from && 'stale' in from) this.lost(from, time, out);
+    if (to && 'stale' in to) this.lost(to, time, out);
+  }
+
+  private lost(place: { stale: true; lastKnownRel?: RelPath }, time: number, out: FsEvent[]): void {
+    if (place.lastKnownRel === undefined) {
+      this.stale++;
+      return;
+    }
+    this.overflows++;
+    out.push({ kind: 'overflow', path: place.lastKnownRel, isDir: true, time });
+  }
+
+  private place(ref: DirEntryRef): Place {
+    const r = this.o.resolver.resolve(ref.dir);
+    const self = ref.name === '' || ref.name === '.';
+    if ('stale' in r) {
+      const known = r.lastKnown === undefined ? undefined : this.relOf(r.lastKnown);
+      return known === undefined ? { stale: true } : { stale: true, lastKnownRel: self ? known : joinRel(known, ref.name) };
+    }
+    const dir = this.relOf(r.path);
+    if (dir === undefined) return { outside: true };
+    return { rel: self ? dir : joinRel(dir, ref.name) };
+  }
+
+  /** The tree-relative form of an absolute path, or undefined when it lies outside the tree. */
+  private relOf(abs: string): RelPath | undefined {
+    const root = this.o.root;
+    if (abs === root) return '';
+    if (root === '/') return abs.slice(1);
+    return abs.startsWith(root + '/') ? abs.slice(root.length + 1) : undefined;
+  }
+
+  private checkRootGone(ref: DirEntryRef, place: Place): void {
+    if (!('outside' in place)) return;
+    const r = this.o.resolver.resolve(ref.dir);
+    if ('path' in r && (r.path === '/' ? `/${ref.name}` : `${r.path}/${ref.name}`) === this.o.root)
+      throw new WatchError(`the watched directory ${Buffer.from(this.o.root, 'latin1').toString('utf8')} was deleted or moved away`, 'ROOT_GONE');
+  }
+}
