@@ -186,6 +186,45 @@ export const defaults = {
      *  exits without close(2) leaves its entry, so the oldest go beyond this. */
     maxOpenFiles: 65_536,
   },
+  /** The linux-audit source (watch/linux-audit.ts, docs/watchers/linux-audit.md). */
+  linuxAudit: {
+    /** ms a record group without EOE waits for more records: every syscall event ends with an
+     *  EOE, so this only bounds single-record events and a group whose EOE was lost. */
+    eventTimeoutMs: 200,
+    /** ms a skipped serial may still arrive (records of syscalls on other CPUs interleave by a
+     *  few) before it counts as lost and becomes an overflow. */
+    gapWaitMs: 500,
+    /** serials tracked as missing at most; a bigger gap is reported at once. */
+    maxPendingGaps: 4096,
+    /** records the kernel queues before it drops (audit backlog_limit): raised to this while
+     *  the source runs when lower (the boot default is 64, one `cp -r` burst), restored on close. */
+    backlogLimit: 8192,
+    /** bytes of the multicast socket's receive buffer (SO_RCVBUFFORCE): ~20,000 records of
+     *  ~400 bytes, so a slow turn of the event loop does not end in ENOBUFS (= a root rescan). */
+    receiveBufferBytes: 8 * 1024 * 1024,
+    /** ms within which losses after an overflow are folded into one more overflow: in a flood
+     *  records go missing all the time (300 overflows in 3 s here), and each one costs the
+     *  consumer a walk of the root; a rescan every quarter second keeps up without that. */
+    overflowCoalesceMs: 250,
+    /** ms between AUDIT_GET reads of the kernel's `lost` counter (losses that leave no serial gap). */
+    lostCheckMs: 1000,
+    /** ms an AUDIT_GET/SET or rule request may take before start() or close() gives up. */
+    requestTimeoutMs: 2000,
+    /** ms start() waits for its own probe message on the multicast group: it comes back within a
+     *  millisecond where the group works; outside the initial network namespace it never does. */
+    probeTimeoutMs: 1000,
+    /** 1: put a single `ignoreWriters.exes` entry into the kernel rule as `exe!=` (the kernel takes
+     *  one exe field per rule), so those writes cost no record at all; 0: filter them here only. */
+    kernelExeFilter: 1,
+    /** bytes per recv(2): the largest audit record (AUDIT_MESSAGE_TEXT_MAX 8560) and its header fit. */
+    readBufferBytes: 16 * 1024,
+    /** records read per batch at most, so one flood does not become one huge batch. */
+    maxBatchRecords: 4096,
+    /** batches queued for a slow reader before reading stops (the socket buffer then absorbs, then ENOBUFS). */
+    maxQueuedBatches: 64,
+    /** directories listed per turn of the event loop while indexing the tree (see inotify.walkSliceDirs). */
+    walkSliceDirs: 256,
+  },
 } as const;
 
 export type Defaults = typeof defaults;

@@ -19,6 +19,7 @@ import type { EventSource, SourceOptions } from './source.js';
 import { createInotifySource } from './inotify.js';
 import { createFanotifySource } from './fanotify.js';
 import { createPollSource } from './poll.js';
+import { createLinuxAuditSource } from './linux-audit.js';
 import type { SourceName } from './select.js';
 
 /** How a source is made for the table, and what it is expected to know. */
@@ -69,6 +70,17 @@ const SOURCES: SourceUnderTest[] = [
     knowsWriter: false,
     pairsMoves: true,
     overflows: false,
+  },
+  {
+    // Needs root and the initial network namespace (the audit multicast group reaches no other).
+    name: 'linux-audit',
+    unavailable: () => (!linux ? 'Linux only' : !isRoot ? 'needs root (CAP_AUDIT_CONTROL, CAP_AUDIT_READ)' : undefined),
+    requiredHere: linux && isRoot,
+    create: (opts, o) =>
+      createLinuxAuditSource({ ...opts, ...(o.smallQueue ? { receiveBufferBytes: 4096, maxQueuedBatches: 1, maxBatchRecords: 16 } : {}) }),
+    knowsWriter: { uid: true },
+    pairsMoves: true,
+    overflows: true,
   },
 ];
 

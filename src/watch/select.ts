@@ -8,7 +8,7 @@ export type SourceName = Exclude<WatcherName, 'auto'>;
 const factories: Record<SourceName, () => Promise<(opts: SourceOptions) => EventSource>> = {
   inotify: async () => (await import('./inotify.js')).createInotifySource,
   fanotify: async () => (await import('./fanotify.js')).createFanotifySource,
-  'linux-audit': async () => unavailable('linux-audit'),
+  'linux-audit': async () => (await import('./linux-audit.js')).createLinuxAuditSource,
   'bsm-audit': async () => (await import('./bsm-audit.js')).createBsmAuditSource,
   poll: async () => (await import('./poll.js')).createPollSource,
 };
