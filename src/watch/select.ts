@@ -13,12 +13,6 @@ const factories: Record<SourceName, () => Promise<(opts: SourceOptions) => Event
   poll: async () => (await import('./poll.js')).createPollSource,
 };
 
-function unavailable(name: string): (opts: SourceOptions) => EventSource {
-  return () => {
-    throw new WatchError(`the ${name} source is not part of this build`, UNSUPPORTED);
-  };
-}
-
 /** The sources `auto` tries, best first, on this platform. */
 export function autoOrder(platform: NodeJS.Platform = process.platform): SourceName[] {
   if (platform === 'linux') return ['fanotify', 'inotify'];
