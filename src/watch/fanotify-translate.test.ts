@@ -256,6 +256,14 @@ describe('FanotifyTranslator: stale handles outside renames', () => {
     expect(t.stale).toBe(2);
   });
 
+  it('a stale handle whose last path is excluded reports nothing (excluded paths are never reported)', () => {
+    const entries = { ...table(), GONE_TMP: { stale: true as const, lastKnown: '/a/root/build' }, ROOT: { path: '/a/root' } };
+    const { t, run } = setup({ excludes: ['build/', '*.o'], entries });
+    expect(run(rec(FAN_CREATE, 'GONE_TMP', 'x.c'), rec(FAN_ATTRIB | FAN_ONDIR, 'GONE_TMP', '.'), rec(FAN_CREATE, 'GONE_IN', 'y.o'))).toEqual([]);
+    expect(run(ren(0, at('GONE_TMP', 'a'), at('ROOT', 'a')), ren(0, at('ROOT', 'b'), at('GONE_IN', 'b.o')))).toEqual([ev('create', 'a', false), ev('delete', 'b', false)]);
+    expect(t.overflows).toBe(0);
+  });
+
   it('the own pid’s events on a stale handle are dropped like any other', () => {
     const { t, run } = setup();
     expect(run(rec(FAN_CREATE, 'GONE_IN', 'x', OWN))).toEqual([]);
