@@ -266,6 +266,25 @@ describe('createSelectedSource: start, events, stats, close', () => {
     await expect(started).resolves.toBeUndefined();
     expect(log.closes.at(-1)).toBe('fanotify');
   });
+
+  it('close() while the source’s module still loads: the source is never started and start() rejects with CLOSED', async () => {
+    let loaded: () => void = () => undefined;
+    const load = new Promise<void>((resolve) => (loaded = resolve));
+    const { table, log } = fakes({ fanotify: { load } });
+    const s = createSelectedSource('auto', opts, table);
+    const started = s.start().then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    await until(() => log.loads.length === 1);
+    const closed = s.close();
+    loaded();
+    await closed;
+    const r = await started;
+    expect(r).toBeInstanceOf(WatchError);
+    expect((r as WatchError).code).toBe('CLOSED');
+    expect(log.starts).toEqual([]);
+  });
 });
 
 /** Waits (on the microtask/macrotask queue, no timers) until `cond` holds; fails after 1000 turns. */
