@@ -232,8 +232,12 @@ describe('FanotifyTranslator: FAN_RENAME', () => {
 });
 
 describe('FanotifyTranslator: MOVED_FROM / MOVED_TO (kernels before 5.17: no pairing)', () => {
-  it('MOVED_FROM = delete, MOVED_TO = create', () => {
-    expect(setup().run(rec(FAN_MOVED_FROM, 'ROOT', 'a'), rec(FAN_MOVED_TO, 'SUB', 'a'))).toEqual([ev('delete', 'a', false), ev('create', 'sub/a', false, { closed: false })]);
+  it('MOVED_FROM = delete, MOVED_TO = create of a file complete as it stands (closed, as inotify says)', () => {
+    expect(setup().run(rec(FAN_MOVED_FROM, 'ROOT', 'a'), rec(FAN_MOVED_TO, 'SUB', 'a'))).toEqual([ev('delete', 'a', false), ev('create', 'sub/a', false, { closed: true })]);
+  });
+
+  it('CREATE|MODIFY|MOVED_TO merged (made, written, then replaced by a rename) is a closed create', () => {
+    expect(setup().run(rec(FAN_CREATE | FAN_MODIFY | FAN_MOVED_TO, 'ROOT', 'a'))).toEqual([ev('create', 'a', false, { closed: true })]);
   });
 
   it('a directory half drops the resolver cache, even from an ignored writer', () => {

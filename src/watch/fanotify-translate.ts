@@ -49,11 +49,11 @@ type Place = { rel: RelPath } | { outside: true } | { stale: true; lastKnownRel?
  * so the filter to the tree is exact: the root itself or below root + '/').
  *
  * Contract: `translate` appends to `out` in kernel order; per record, a merged mask is reported
- * delete first, then create, modify (closed when CLOSE_WRITE is in it) and attrib, so a path the
- * kernel folded `create … delete` into is checked on disk downstream rather than guessed. A
- * rename inside the tree is one `move`; half outside it is `delete` or `create`; any directory
- * rename drops the resolver's cache. A handle that no longer resolves is a directory deleted
- * since: when its last path in the tree is known it becomes `overflow` (rescan) of that path,
+ * delete first, then create (closed when CLOSE_WRITE or MOVED_TO is in it), modify (closed when
+ * CLOSE_WRITE is in it) and attrib, so a path the kernel folded `create … delete` into is checked
+ * on disk downstream rather than guessed. A rename inside the tree is one `move`; half outside it
+ * is `delete` or `create`; any directory rename drops the resolver's cache. A handle that no
+ * longer resolves is a directory deleted since: when its last path in the tree is known it becomes `overflow` (rescan) of that path,
  * unless that path is excluded (then nothing); otherwise it is counted in `stale` and nothing is
  * reported, because the deletion of that directory's topmost deleted ancestor is itself reported
  * on a parent that still resolves. The root deleted or moved away throws a WatchError after the
@@ -95,7 +95,8 @@ export class FanotifyTranslator {
       if (!('rel' in place) || this.o.isExcluded(place.rel, isDir)) continue;
       const base = { path: place.rel, isDir, pid: r.pid, time };
       if (r.mask & (FAN_DELETE | FAN_MOVED_FROM)) out.push({ kind: 'delete', ...base });
-      if (r.mask & (FAN_CREATE | FAN_MOVED_TO)) out.push({ kind: 'create', ...base, ...(isDir ? {} : { closed: (r.mask & FAN_CLOSE_WRITE) !== 0 }) });
+      // A file moved in is complete as it stands (as inotify reports it), not one still being written.
+      if (r.mask & (FAN_CREATE | FAN_MOVED_TO)) out.push({ kind: 'create', ...base, ...(isDir ? {} : { closed: (r.mask & (FAN_CLOSE_WRITE | FAN_MOVED_TO)) !== 0 }) });
       else if (r.mask & (FAN_MODIFY | FAN_CLOSE_WRITE)) out.push({ kind: 'modify', ...base, closed: (r.mask & FAN_CLOSE_WRITE) !== 0 });
       if (r.mask & FAN_ATTRIB) out.push({ kind: 'attrib', ...base });
     }
