@@ -52,12 +52,12 @@ type Place = { rel: RelPath } | { outside: true } | { stale: true; lastKnownRel?
  * delete first, then create (closed when CLOSE_WRITE or MOVED_TO is in it), modify (closed when
  * CLOSE_WRITE is in it) and attrib, so a path the kernel folded `create … delete` into is checked
  * on disk downstream rather than guessed. A rename inside the tree is one `move`; half outside it
- * is `delete` or `create`; any directory rename drops the resolver's cache. A handle that no
- * longer resolves is a directory deleted since: when its last path in the tree is known it becomes `overflow` (rescan) of that path,
- * unless that path is excluded (then nothing); otherwise it is counted in `stale` and nothing is
- * reported, because the deletion of that directory's topmost deleted ancestor is itself reported
- * on a parent that still resolves. The root deleted or moved away throws a WatchError after the
- * events before it. Calls must not overlap.
+ * is `delete` or `create`; any directory rename drops the resolver's cache. A handle that no longer
+ * resolves is a directory deleted since: when its last path in the tree is known it becomes
+ * `overflow` (rescan) of that path, unless that path is excluded (then nothing); otherwise it is
+ * counted in `stale` and nothing is reported, because the deletion of that directory's topmost
+ * deleted ancestor is itself reported on a parent that still resolves. The root deleted or moved
+ * away throws a WatchError after the events before it. Calls must not overlap.
  */
 export class FanotifyTranslator {
   overflows = 0;
