@@ -15,6 +15,7 @@ import { defaults } from './config/defaults.js';
 import type { RunRsync } from './replicate/rsync-run.js';
 import type { Renamer } from './replicate/transport.js';
 import { Settler } from './pipeline/settler.js';
+import { StableGate } from './watch/stable-gate.js';
 import { createSelectedSource } from './watch/select.js';
 import type { EventSource, SourceOptions } from './watch/source.js';
 
@@ -44,6 +45,7 @@ export interface DaemonDeps {
 export class Daemon {
   private source: EventSource | undefined;
   private settler: Settler | undefined;
+  private gate: StableGate | undefined;
   private replicas = new Map<string, Replica>();
   private mesh: MeshNode | undefined;
   /** The mesh's local versioning, one settled batch after the other. */
@@ -123,7 +125,7 @@ export class Daemon {
       ...(this.readyAt !== undefined ? { readyAt: this.readyAt } : {}),
       watches: s?.watches ?? 0,
       overflows: s?.overflows ?? 0,
-      settling: this.settler?.size ?? 0,
+      settling: (this.settler?.size ?? 0) + (this.gate?.size ?? 0),
       replicas: [...this.replicas.values()].map((r) => r.status()),
       ...(this.mesh ? { mesh: this.mesh.status() } : {}),
     };
@@ -219,7 +221,16 @@ export class Daemon {
     this.source = source; // before start(): stop() must be able to close it while it walks
     await source.start();
     if (selected?.choice) this.log.info({ event: 'watcher', watcher: selected.choice.name, reason: selected.choice.reason }, `watching ${c.source} with ${selected.choice.reason}`);
-    this.settler = new Settler(c.settle, (changes) => this.dispatch(changes), this.clock);
+    const gate = new StableGate({
+      root: c.source,
+      ...defaults.stableGate,
+      stableForMs: c.settle.stableForMs,
+      maxHoldMs: c.settle.maxHoldMs,
+      clock: this.clock,
+      release: (changes) => this.dispatch(changes),
+    });
+    this.gate = gate;
+    this.settler = new Settler(c.settle, (changes) => gate.add(changes), this.clock);
     this.pump = this.consume(source, this.settler);
   }
 
@@ -227,8 +238,10 @@ export class Daemon {
     await this.source?.close();
     await this.pump;
     this.settler?.flush();
+    this.gate?.flush();
     this.source = undefined;
     this.settler = undefined;
+    this.gate = undefined;
   }
 
   private async consume(source: EventSource, settler: Settler): Promise<void> {

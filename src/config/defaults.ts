@@ -117,6 +117,15 @@ export const defaults = {
     /** ms the path and tombstone counts in status may be old (counting walks the database). */
     countsEveryMs: 10_000,
   },
+  /** Files whose writer's close the source cannot see (linux-audit, bsm-audit, poll): the
+   *  stable gate (watch/stable-gate.ts) looks at their size and times instead. */
+  stableGate: {
+    /** ms a file must stay unchanged before it leaves: an upload's writes come far closer
+     *  together than this; one small file costs this much latency on those sources. */
+    quietMs: 300,
+    /** ms between lstat calls on the held files. */
+    checkEveryMs: 100,
+  },
   /** The inotify source (watch/inotify.ts). */
   inotify: {
     /** ms the worker-pool poll(2) blocks before looping anyway; -1: until an event comes or

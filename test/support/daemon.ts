@@ -25,10 +25,13 @@ export function makeTree(n: number, prefix = 'lm-it-'): TestTree {
 
 /**
  * Starts a real daemon in this process on `raw` config (validated like a file), logging JSON to
- * `<dir>/daemon.log` so a failing test can show what the daemon did.
+ * `<dir>/daemon.log` so a failing test can show what the daemon did. The source is inotify unless
+ * `raw.watcher` says otherwise: these tests write from the daemon's own process, whose writes
+ * the writer-aware sources (fanotify, linux-audit) drop by design; src/daemon-sources.itest.ts
+ * runs the daemon on every source with writes from other processes.
  */
 export async function startDaemon(raw: Record<string, unknown>, dir: string): Promise<{ daemon: Daemon; config: Config; logFile: string }> {
-  const config = resolveConfig({ statusSocket: path.join(dir, 'status.sock'), ...raw }, 'test', dir);
+  const config = resolveConfig({ statusSocket: path.join(dir, 'status.sock'), watcher: 'inotify', ...raw }, 'test', dir);
   const logFile = path.join(dir, 'daemon.log');
   const log = createLogger({ level: 'debug', format: 'json', destination: createWriteStream(logFile, { flags: 'a' }) });
   const daemon = new Daemon(config, { log, statusServer: false });

@@ -22,6 +22,24 @@ const ops = {
   symlink: (target, f) => fs.symlinkSync(target, p(f)),
   /** Waits ms before the next op (so a test can learn this process's pid first). */
   sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+  /** `dirs` directories spread over 10 parents, `files` files of a few lines in each. */
+  burst: (d, dirs, files) => {
+    for (let i = 0; i < dirs; i++) {
+      const dir = `${d}/d${i % 10}/dir${i}`;
+      fs.mkdirSync(p(dir), { recursive: true });
+      for (let f = 0; f < files; f++) fs.writeFileSync(p(`${dir}/file${f}`), `dir ${i} file ${f}\n`.repeat(1 + ((i * f) % 7)));
+    }
+  },
+  /** A file written in `chunks` chunks of `bytes`, `ms` apart, then closed (an upload). */
+  grow: (f, bytes, chunks, ms) => {
+    const fd = fs.openSync(p(f), 'w');
+    const chunk = Buffer.alloc(bytes, 'u');
+    for (let i = 0; i < chunks; i++) {
+      fs.writeSync(fd, chunk);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    }
+    fs.closeSync(fd);
+  },
   /** n files of a few bytes in dir (made first). */
   many: (d, n) => {
     fs.mkdirSync(p(d), { recursive: true });
