@@ -49,15 +49,15 @@ type Place = { rel: RelPath } | { outside: true } | { stale: true; lastKnownRel?
  * so the filter to the tree is exact: the root itself or below root + '/').
  *
  * Contract: `translate` appends to `out` in kernel order; per record, a merged mask is reported
- * delete first, then create, modify (closed when CLOSE_WRITE is in it) and attrib, so a path the
- * kernel folded `create … delete` into is checked on disk downstream rather than guessed. A
- * rename inside the tree is one `move`; half outside it is `delete` or `create`; any directory
- * rename drops the resolver's cache. A handle that no longer resolves is a directory deleted
- * since: when its last path in the tree is known it becomes `overflow` (rescan) of that path;
- * otherwise it is counted in `stale` and nothing is reported, because the deletion of that
- * directory's topmost deleted ancestor is itself reported on a parent that still resolves. The
- * root deleted or moved away throws a WatchError after the events before it. Calls must not
- * overlap.
+ * delete first, then create (closed when CLOSE_WRITE or MOVED_TO is in it), modify (closed when
+ * CLOSE_WRITE is in it) and attrib, so a path the kernel folded `create … delete` into is checked
+ * on disk downstream rather than guessed. A rename inside the tree is one `move`; half outside it
+ * is `delete` or `create`; any directory rename drops the resolver's cache. A handle that no longer
+ * resolves is a directory deleted since: when its last path in the tree is known it becomes
+ * `overflow` (rescan) of that path, unless that path is excluded (then nothing); otherwise it is
+ * counted in `stale` and nothing is reported, because the deletion of that directory's topmost
+ * deleted ancestor is itself reported on a parent that still resolves. The root deleted or moved
+ * away throws a WatchError after the events before it. Calls must not overlap.
  */
 export class FanotifyTranslator {
   overflows = 0;
@@ -89,13 +89,14 @@ export class FanotifyTranslator {
       if (dirMove) this.o.resolver.invalidate();
       if (r.pid === this.o.ownPid || isIgnoredWriter(this.o.ignoreWriters, { pid: r.pid })) continue;
       if ('stale' in place) {
-        this.lost(place, time, out);
+        this.lost(place, isDir, time, out);
         continue;
       }
       if (!('rel' in place) || this.o.isExcluded(place.rel, isDir)) continue;
       const base = { path: place.rel, isDir, pid: r.pid, time };
       if (r.mask & (FAN_DELETE | FAN_MOVED_FROM)) out.push({ kind: 'delete', ...base });
-      if (r.mask & (FAN_CREATE | FAN_MOVED_TO)) out.push({ kind: 'create', ...base, ...(isDir ? {} : { closed: (r.mask & FAN_CLOSE_WRITE) !== 0 }) });
+      // A file moved in is complete as it stands (as inotify reports it), not one still being written.
+      if (r.mask & (FAN_CREATE | FAN_MOVED_TO)) out.push({ kind: 'create', ...base, ...(isDir ? {} : { closed: (r.mask & (FAN_CLOSE_WRITE | FAN_MOVED_TO)) !== 0 }) });
       else if (r.mask & (FAN_MODIFY | FAN_CLOSE_WRITE)) out.push({ kind: 'modify', ...base, closed: (r.mask & FAN_CLOSE_WRITE) !== 0 });
       if (r.mask & FAN_ATTRIB) out.push({ kind: 'attrib', ...base });
     }
@@ -108,15 +109,18 @@ export class FanotifyTranslator {
     if (f !== undefined && t !== undefined) out.push({ kind: 'move', from: f, path: t, isDir, pid, time });
     else if (f !== undefined) out.push({ kind: 'delete', path: f, isDir, pid, time });
     else if (t !== undefined) out.push({ kind: 'create', path: t, isDir, pid, time });
-    if (from && 'stale' in from) this.lost(from, time, out);
-    if (to && 'stale' in to) this.lost(to, time, out);
+    if (from && 'stale' in from) this.lost(from, isDir, time, out);
+    if (to && 'stale' in to) this.lost(to, isDir, time, out);
   }
 
-  private lost(place: { stale: true; lastKnownRel?: RelPath }, time: number, out: FsEvent[]): void {
+  private lost(place: { stale: true; lastKnownRel?: RelPath }, isDir: boolean, time: number, out: FsEvent[]): void {
     if (place.lastKnownRel === undefined) {
       this.stale++;
       return;
     }
+    // An excluded path is never reported, not even as a rescan (a build directory removed with
+    // events still queued for it would otherwise cost one rescan per event).
+    if (this.o.isExcluded(place.lastKnownRel, isDir)) return;
     this.overflows++;
     out.push({ kind: 'overflow', path: place.lastKnownRel, isDir: true, time });
   }

@@ -71,7 +71,10 @@ class Selected implements SelectedSource {
       if (this.#closing) throw new WatchError('the source was closed before it started', 'CLOSED');
       let source: EventSource | undefined;
       try {
-        source = (await this.make[name]())(this.opts);
+        const create = await this.make[name]();
+        // close() while the module loaded found no source to abort: do not start one for nobody.
+        if (this.#closing) throw new WatchError('the source was closed before it started', 'CLOSED');
+        source = create(this.opts);
         this.#inner = source;
         await source.start();
         const why = passed.length ? `, because ${passed.join('; ')}` : this.want === 'auto' ? ' (the best this machine supports)' : ' (--watcher)';
