@@ -156,13 +156,13 @@ describe('createSelectedSource: auto', () => {
     await expect(createSelectedSource('auto', opts, table).start()).rejects.toThrow(/fanotify was not expected to load/);
   });
 
-  it('when every source is UNSUPPORTED, start() rejects with the last one’s WatchError', async () => {
+  it('when every source is UNSUPPORTED, start() rejects naming each and why', async () => {
     const { table, log } = fakes({ fanotify: { start: unsupported('no root') }, inotify: { start: unsupported('no inotify') } });
     const s = createSelectedSource('auto', opts, table);
     const err = await s.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WatchError);
     expect((err as WatchError).code).toBe(UNSUPPORTED);
-    expect((err as WatchError).message).toBe('no inotify');
+    expect((err as WatchError).message).toBe('no change source can run here (fanotify: no root; inotify: no inotify)');
     expect(log.closes).toEqual(['fanotify', 'inotify']);
     expect(s.choice).toBeUndefined();
   });

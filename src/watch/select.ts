@@ -83,9 +83,9 @@ class Selected implements SelectedSource {
       } catch (e) {
         this.#inner = undefined;
         await source?.close().catch(() => undefined);
-        const last = i === order.length - 1;
-        if (!(e instanceof WatchError) || e.code !== UNSUPPORTED || this.want !== 'auto' || last) throw e;
+        if (!(e instanceof WatchError) || e.code !== UNSUPPORTED || this.want !== 'auto') throw e;
         passed.push(`${name}: ${e.message}`);
+        if (i === order.length - 1) throw new WatchError(`no change source can run here (${passed.join('; ')})`, UNSUPPORTED);
       }
     }
     throw new WatchError('no change source can run here', UNSUPPORTED);
