@@ -46,6 +46,7 @@ export class Daemon {
   private source: EventSource | undefined;
   private settler: Settler | undefined;
   private gate: StableGate | undefined;
+  private watcher: string | undefined;
   private replicas = new Map<string, Replica>();
   private mesh: MeshNode | undefined;
   /** The mesh's local versioning, one settled batch after the other. */
@@ -93,7 +94,8 @@ export class Daemon {
     if (this.stopping) return;
     const watches = this.source?.stats().watches ?? 0;
     const watchMs = Math.round(this.clock.now() - t0);
-    this.log.info({ event: 'watching', watches, ms: watchMs }, `watching ${c.source}: ${watches} directories in ${watchMs} ms`);
+    const what = this.watcher === undefined || this.watcher === 'inotify' ? `${watches} directories` : `${this.watcher}, ${watches} kernel ${watches === 1 ? 'watch' : 'watches'}`;
+    this.log.info({ event: 'watching', watches, ms: watchMs, ...(this.watcher ? { watcher: this.watcher } : {}) }, `watching ${c.source}: ${what} in ${watchMs} ms`);
     // A mesh node first records what changed while it was down and applies what peers left in
     // its inbox; its initial sync then offers its whole index to each peer (never a --delete).
     const caughtUp = this.mesh ? await this.mesh.catchUp() : [];
@@ -123,6 +125,7 @@ export class Daemon {
       ready: this.readyAt !== undefined,
       startedAt: this.startedAt,
       ...(this.readyAt !== undefined ? { readyAt: this.readyAt } : {}),
+      ...(this.watcher ? { watcher: this.watcher } : {}),
       watches: s?.watches ?? 0,
       overflows: s?.overflows ?? 0,
       settling: (this.settler?.size ?? 0) + (this.gate?.size ?? 0),
@@ -220,6 +223,7 @@ export class Daemon {
     const source = selected ?? (this.deps.createSource as (o: SourceOptions) => EventSource)(opts);
     this.source = source; // before start(): stop() must be able to close it while it walks
     await source.start();
+    this.watcher = selected?.choice?.name;
     if (selected?.choice) this.log.info({ event: 'watcher', watcher: selected.choice.name, reason: selected.choice.reason }, `watching ${c.source} with ${selected.choice.reason}`);
     const gate = new StableGate({
       root: c.source,

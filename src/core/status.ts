@@ -73,6 +73,9 @@ export interface DaemonStatus {
   ready: boolean;
   startedAt: number;
   readyAt?: number;
+  /** The change source that runs (watch/select.ts), once it started. */
+  watcher?: string;
+  /** What the source holds in the kernel: inotify one watch per directory, fanotify one mark, linux-audit one rule. */
   watches: number;
   overflows: number;
   /** Changes seen but not yet settled (still being written, or within the quiet window). */
