@@ -15,6 +15,13 @@ command -v nft >/dev/null || need+=(nftables)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v ps >/dev/null || need+=(procps)
 command -v curl >/dev/null || need+=(curl)         # e2e: reads status sockets on the nodes
+# ci/vagrant.sh: the VM cluster's files are checked, no VM is started (vagrant validate, shellcheck).
+command -v vagrant >/dev/null || need+=(vagrant)
+command -v ruby >/dev/null || need+=(ruby)
+command -v shellcheck >/dev/null || need+=(shellcheck)
+if command -v dpkg-query >/dev/null && ! dpkg-query -W -f='${Status}' vagrant-libvirt 2>/dev/null | grep -q 'ok installed'; then
+  need+=(vagrant-libvirt)                          # so that validate checks the libvirt settings too
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)

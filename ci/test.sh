@@ -15,6 +15,7 @@ step() { echo; echo "== $1"; shift; "$@" || status=1; }
 
 step "typecheck" npx tsc --noEmit -p .
 step "lint" npx eslint .
+step "vagrant files (shellcheck, vagrant validate)" bash ci/vagrant.sh
 step "unit + integration tests" npx vitest run --reporter=default --reporter=json --outputFile="$results/vitest.json"
 if [ -f ci/e2e.sh ]; then step "end-to-end scenarios" bash ci/e2e.sh "$results"; fi
 
