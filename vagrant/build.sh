@@ -10,7 +10,11 @@ if [ -f /usr/local/include/node/node.h ]; then
   npm_config_nodedir=/usr/local
   export npm_config_nodedir
 fi
-npm ci --no-audit --no-fund --loglevel=error
-[ -f dist/cli/main.js ] || npm run --silent build
+# npm ci only when the packages are missing or the lock file changed (it also builds, through
+# "prepare"); the build itself every time, since the sources may have changed.
+if [ ! -f node_modules/.package-lock.json ] || [ -n "$(find package-lock.json -newer node_modules/.package-lock.json)" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
 node dist/cli/main.js --help >/dev/null
 echo "build: livemirror built in $LM_PROJECT_DIR ($(node --version) on $(uname -s))"
