@@ -18,7 +18,8 @@ import {
   PRESELECT_MODE_LOCAL,
   type AuditPipeFfi,
 } from './sys/auditpipe-ffi.js';
-import { errnoName, POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
+import { errnoName } from './sys/errno.js';
+import { POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
 
 const { EAGAIN, EINTR, ENOENT, EACCES, EPERM, ENOSYS } = osConstants.errno;
 export const AUDITPIPE_PATH = '/dev/auditpipe';

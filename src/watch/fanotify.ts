@@ -6,7 +6,8 @@ import type { FsEvent } from '../core/event.js';
 import { BatchChannel } from './batch-channel.js';
 import { FanotifyTranslator, type DirResolver, type Resolved } from './fanotify-translate.js';
 import { UNSUPPORTED, WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
-import { EFD_NONBLOCK_CLOEXEC, errnoName, POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
+import { errnoName } from './sys/errno.js';
+import { EFD_NONBLOCK_CLOEXEC, POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
 import { loadFanotifyFfi, type FanotifyFfi } from './sys/fanotify-ffi.js';
 import {
   FAN_ATTRIB,

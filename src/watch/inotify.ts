@@ -9,18 +9,8 @@ import { hasUnpairedMoveFrom } from './inotify-moves.js';
 import { instanceLimitMessage, readInotifyLimit, watchLimitMessage } from './inotify-limits.js';
 import { InotifyTranslator } from './inotify-translate.js';
 import { WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
-import {
-  EAGAIN,
-  EFD_NONBLOCK_CLOEXEC,
-  EINTR,
-  EMFILE,
-  ENOSPC,
-  errnoName,
-  loadInotifyFfi,
-  POLLFD_BYTES,
-  POLLIN,
-  type InotifyFfi,
-} from './sys/inotify-ffi.js';
+import { EAGAIN, EINTR, EMFILE, ENOSPC, errnoName } from './sys/errno.js';
+import { EFD_NONBLOCK_CLOEXEC, loadInotifyFfi, POLLFD_BYTES, POLLIN, type InotifyFfi } from './sys/inotify-ffi.js';
 import { IN_CLOEXEC, IN_NONBLOCK, MIN_READ_BYTES, parseInotifyEvents, type InotifyRecord } from './sys/inotify-event.js';
 import { SysCallError, WatchSet } from './watch-set.js';
 

@@ -22,7 +22,8 @@ import {
   treeRule,
   type AuditRule,
 } from './sys/audit-netlink.js';
-import { EAGAIN, EFD_NONBLOCK_CLOEXEC, EINTR, errnoName, POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
+import { EAGAIN, EINTR, errnoName } from './sys/errno.js';
+import { EFD_NONBLOCK_CLOEXEC, POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
 
 /** Tunables of the linux-audit source (defaults, units and reasons: config/defaults.ts `linuxAudit`). */
 export type LinuxAuditTunables = Partial<Record<keyof typeof defaults.linuxAudit, number>>;

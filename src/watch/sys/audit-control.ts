@@ -1,4 +1,5 @@
-import { EAGAIN, EINTR, errnoName, POLLFD_BYTES, POLLIN } from './inotify-ffi.js';
+import { EAGAIN, EINTR, errnoName } from './errno.js';
+import { POLLFD_BYTES, POLLIN } from './inotify-ffi.js';
 import { isLittleEndian, type AuditFfi } from './audit-ffi.js';
 import {
   AUDIT_ADD_RULE,

@@ -1,5 +1,4 @@
 import koffi from 'koffi';
-import { constants as osConstants } from 'node:os';
 
 /**
  * libc bindings for inotify through koffi (no native compile), plus the few calls the read loop
@@ -68,14 +67,3 @@ function bind(lib: koffi.IKoffiLib): InotifyFfi {
       }),
   };
 }
-
-const ERRNO_NAMES = new Map<number, string>(
-  Object.entries(osConstants.errno).map(([name, n]) => [n, name] as const),
-);
-
-/** 'ENOENT' for 2; `errno N` for numbers the platform does not name. */
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(Math.abs(errno)) ?? `errno ${Math.abs(errno)}`;
-}
-
-export const { ENOENT, ENOTDIR, ELOOP, ENOSPC, EMFILE, EAGAIN, EINTR, EINVAL } = osConstants.errno;
