@@ -19,7 +19,7 @@ import {
   type AuditPipeFfi,
 } from './sys/auditpipe-ffi.js';
 import { errnoName } from './sys/errno.js';
-import { POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
+import { FdPoll } from './sys/fd-poll.js';
 
 const { EAGAIN, EINTR, ENOENT, EACCES, EPERM, ENOSYS } = osConstants.errno;
 export const AUDITPIPE_PATH = '/dev/auditpipe';
@@ -61,14 +61,13 @@ class BsmAuditSource implements EventSource {
   readonly #translator: BsmTranslator;
   #ffi: AuditPipeFfi | undefined;
   #fd = -1;
-  #wake: [number, number] = [-1, -1];
+  #poll: FdPoll | undefined;
   #drops = 0n;
   #carry: Buffer = Buffer.alloc(0);
   #started = false;
   #closing = false;
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
-  #pollErrors = 0;
 
   constructor(opts: BsmAuditOptions) {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
@@ -124,10 +123,9 @@ class BsmAuditSource implements EventSource {
     this.#ioctl('GET_QLIMIT_MAX', max);
     this.#ioctl('SET_QLIMIT', max);
     this.#drops = this.#readDrops();
-    const fds = Buffer.alloc(8);
-    const p = ffi.pipe2(fds, O_NONBLOCK | O_CLOEXEC);
-    if (p < 0) throw new WatchError(`bsm-audit: pipe2 failed with ${errnoName(p)}`, errnoName(p));
-    this.#wake = [this.#int(fds, 0), this.#int(fds, 4)];
+    const poll = FdPoll.withPipe(ffi, fd, AUDITPIPE_PATH, O_NONBLOCK | O_CLOEXEC);
+    if (typeof poll === 'number') throw new WatchError(`bsm-audit: pipe2 failed with ${errnoName(poll)}`, errnoName(poll));
+    this.#poll = poll;
   }
 
   #ioctl(name: keyof typeof AUDITPIPE, arg: Buffer): void {
@@ -148,8 +146,8 @@ class BsmAuditSource implements EventSource {
     return b;
   }
 
-  #int(b: Buffer, at = 0): number {
-    return endianness() === 'LE' ? b.readInt32LE(at) : b.readInt32BE(at);
+  #int(b: Buffer): number {
+    return endianness() === 'LE' ? b.readInt32LE() : b.readInt32BE();
   }
 
   events(): AsyncIterable<FsEvent[]> {
@@ -167,22 +165,24 @@ class BsmAuditSource implements EventSource {
 
   async #close(): Promise<void> {
     this.#closing = true;
-    if (this.#wake[1] >= 0) this.#ffi?.write(this.#wake[1], Buffer.from([1]), 1);
+    this.#poll?.wake();
     this.#channel.end();
     await this.#loopDone;
     this.#release();
   }
 
   #release(): void {
-    for (const fd of [this.#fd, ...this.#wake]) if (fd >= 0) this.#ffi?.close(fd);
+    if (this.#fd >= 0) this.#ffi?.close(this.#fd);
+    this.#poll?.close();
     this.#fd = -1;
-    this.#wake = [-1, -1];
+    this.#poll = undefined;
   }
 
   async #loop(): Promise<void> {
+    const poll = this.#poll as FdPoll;
     try {
       while (!this.#closing) {
-        const readable = await this.#poll();
+        const readable = await poll.wait(this.#o.pollIntervalMs);
         if (this.#closing) break;
         const batch: FsEvent[] = [];
         const now = this.#clock.now();
@@ -202,29 +202,6 @@ class BsmAuditSource implements EventSource {
       if (this.#closing) return;
       this.#channel.fail(err instanceof Error ? err : new Error(String(err)));
     }
-  }
-
-  /** Waits on the worker pool until the pipe is readable; false on timeout or when close() wakes it. */
-  async #poll(): Promise<boolean> {
-    const fds = Buffer.alloc(2 * POLLFD_BYTES);
-    const le = endianness() === 'LE';
-    for (const [i, fd] of [this.#fd, this.#wake[0]].entries()) {
-      if (le) {
-        fds.writeInt32LE(fd, i * POLLFD_BYTES);
-        fds.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
-      } else {
-        fds.writeInt32BE(fd, i * POLLFD_BYTES);
-        fds.writeInt16BE(POLLIN, i * POLLFD_BYTES + 4);
-      }
-    }
-    const n = await (this.#ffi as AuditPipeFfi).pollAsync(fds, 2, this.#o.pollIntervalMs);
-    if (n < 0) {
-      if (++this.#pollErrors > 100) throw new WatchError(`poll(2) on ${AUDITPIPE_PATH} keeps failing`, 'EPOLL');
-      return false;
-    }
-    this.#pollErrors = 0;
-    if (n === 0 || this.#closing) return false;
-    return (le ? fds.readInt16LE(6) : fds.readInt16BE(6)) !== 0;
   }
 
   /** What the pipe holds now (whole records per read), after the carried-over start of a record. */

@@ -7,7 +7,7 @@ import { BatchChannel } from './batch-channel.js';
 import { FanotifyTranslator, type DirResolver, type Resolved } from './fanotify-translate.js';
 import { UNSUPPORTED, WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
 import { errnoName } from './sys/errno.js';
-import { EFD_NONBLOCK_CLOEXEC, POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
+import { FdPoll } from './sys/fd-poll.js';
 import { loadFanotifyFfi, type FanotifyFfi } from './sys/fanotify-ffi.js';
 import {
   FAN_ATTRIB,
@@ -78,7 +78,7 @@ class FanotifyEventSource implements FanotifySource {
   readonly #channel: BatchChannel<FsEvent[]>;
   #fd = -1;
   #rootFd = -1;
-  #wakeFd = -1;
+  #poll: FdPoll | undefined;
   #root = '';
   #translator: FanotifyTranslator | undefined;
   #resolver: HandleResolver | undefined;
@@ -88,7 +88,6 @@ class FanotifyEventSource implements FanotifySource {
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
   #readBuf: Buffer | undefined;
-  #pollErrors = 0;
 
   constructor(opts: SourceOptions & FanotifyTunables) {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
@@ -168,9 +167,9 @@ class FanotifyEventSource implements FanotifySource {
       if (reason) throw new WatchError(`fanotify cannot watch ${show(this.#root)}: ${reason}`, UNSUPPORTED);
       throw new WatchError(`fanotify_mark(${show(this.#root)}): ${errnoName(r)}`, errnoName(r));
     }
-    const wakeFd = ffi.eventfd(0, EFD_NONBLOCK_CLOEXEC);
-    if (wakeFd < 0) throw new WatchError(`eventfd: ${errnoName(wakeFd)}`, errnoName(wakeFd));
-    this.#wakeFd = wakeFd;
+    const poll = FdPoll.withEventfd(ffi, fd, 'the fanotify fd');
+    if (typeof poll === 'number') throw new WatchError(`eventfd: ${errnoName(poll)}`, errnoName(poll));
+    this.#poll = poll;
   }
 
   events(): AsyncIterable<FsEvent[]> {
@@ -188,28 +187,26 @@ class FanotifyEventSource implements FanotifySource {
 
   async #close(): Promise<void> {
     this.#closing = true;
-    if (this.#wakeFd >= 0 && this.#ffi) {
-      const one = Buffer.alloc(8);
-      if (endianness() === 'LE') one.writeBigUInt64LE(1n);
-      else one.writeBigUInt64BE(1n);
-      this.#ffi.write(this.#wakeFd, one, 8);
-    }
+    this.#poll?.wake();
     this.#channel.end();
     await this.#loopDone;
     this.#release();
   }
 
   #release(): void {
-    for (const fd of [this.#fd, this.#rootFd, this.#wakeFd]) if (fd >= 0) this.#ffi?.close(fd);
-    this.#fd = this.#rootFd = this.#wakeFd = -1;
+    for (const fd of [this.#fd, this.#rootFd]) if (fd >= 0) this.#ffi?.close(fd);
+    this.#poll?.close();
+    this.#fd = this.#rootFd = -1;
+    this.#poll = undefined;
   }
 
   async #loop(): Promise<void> {
     const translator = this.#translator as FanotifyTranslator;
     const resolver = this.#resolver as HandleResolver;
+    const poll = this.#poll as FdPoll;
     try {
       while (!this.#closing) {
-        if (!(await this.#poll(this.#o.pollIntervalMs))) continue;
+        if (!(await poll.wait(this.#o.pollIntervalMs))) continue;
         const records = this.#readAvailable();
         if (this.#closing) break;
         const batch: FsEvent[] = [];
@@ -226,29 +223,6 @@ class FanotifyEventSource implements FanotifySource {
       if (this.#closing) return;
       this.#channel.fail(err instanceof Error ? err : new Error(String(err)));
     }
-  }
-
-  async #poll(timeoutMs: number): Promise<boolean> {
-    const ffi = this.#ffi as FanotifyFfi;
-    const fds = Buffer.alloc(2 * POLLFD_BYTES);
-    const le = endianness() === 'LE';
-    for (const [i, fd] of [this.#fd, this.#wakeFd].entries()) {
-      if (le) {
-        fds.writeInt32LE(fd, i * POLLFD_BYTES);
-        fds.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
-      } else {
-        fds.writeInt32BE(fd, i * POLLFD_BYTES);
-        fds.writeInt16BE(POLLIN, i * POLLFD_BYTES + 4);
-      }
-    }
-    const n = await ffi.pollAsync(fds, 2, timeoutMs);
-    if (n < 0) {
-      if (++this.#pollErrors > 100) throw new WatchError('poll(2) on the fanotify fd keeps failing', 'EPOLL');
-      return false;
-    }
-    this.#pollErrors = 0;
-    if (n === 0 || this.#closing) return false;
-    return (le ? fds.readInt16LE(6) : fds.readInt16BE(6)) !== 0;
   }
 
   #readAvailable(): FanotifyRecord[] {

@@ -17,12 +17,6 @@ export interface InotifyFfi extends FdCalls, EventfdCall {
   inotifyRmWatch(fd: number, wd: number): number;
 }
 
-export const POLLIN = 0x1;
-/** sizeof(struct pollfd): int fd; short events; short revents. */
-export const POLLFD_BYTES = 8;
-/** eventfd flags: EFD_NONBLOCK | EFD_CLOEXEC (generic values, as IN_NONBLOCK/IN_CLOEXEC). */
-export const EFD_NONBLOCK_CLOEXEC = 0o4000 | 0o2000000;
-
 let loaded: InotifyFfi | undefined;
 
 /** Binds once per process. Throws where libc.so.6 is missing (not Linux/glibc). */
