@@ -7,6 +7,7 @@ import { classMask, SELECTED_CLASSES } from './bsm/audit-class.js';
 import { decodeBsm } from './bsm/bsm-decode.js';
 import { BsmTranslator } from './bsm/bsm-translate.js';
 import { UNSUPPORTED, WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
+import { StartOnce } from './start-once.js';
 import {
   A_GETCOND,
   AUC_AUDITING,
@@ -64,7 +65,7 @@ class BsmAuditSource implements EventSource {
   #poll: FdPoll | undefined;
   #drops = 0n;
   #carry: Buffer = Buffer.alloc(0);
-  #started = false;
+  readonly #once = new StartOnce();
   #closing = false;
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
@@ -83,9 +84,11 @@ class BsmAuditSource implements EventSource {
     });
   }
 
-  async start(): Promise<void> {
-    if (this.#started) throw new Error('start() may be called once');
-    this.#started = true;
+  start(): Promise<void> {
+    return this.#once.run(() => this.#start());
+  }
+
+  async #start(): Promise<void> {
     const platform = this.#o.platform ?? process.platform;
     if (platform !== 'freebsd')
       throw new WatchError(`bsm-audit runs on FreeBSD only: it reads ${AUDITPIPE_PATH}, the kernel audit's live record stream (this is ${platform})`, UNSUPPORTED);

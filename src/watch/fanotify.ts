@@ -6,6 +6,7 @@ import type { FsEvent } from '../core/event.js';
 import { BatchChannel } from './batch-channel.js';
 import { FanotifyTranslator, type DirResolver, type Resolved } from './fanotify-translate.js';
 import { UNSUPPORTED, WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
+import { StartOnce } from './start-once.js';
 import { errnoName } from './sys/errno.js';
 import { FdPoll } from './sys/fd-poll.js';
 import { loadFanotifyFfi, type FanotifyFfi } from './sys/fanotify-ffi.js';
@@ -83,7 +84,7 @@ class FanotifyEventSource implements FanotifySource {
   #translator: FanotifyTranslator | undefined;
   #resolver: HandleResolver | undefined;
   #pairsMoves = false;
-  #started = false;
+  readonly #once = new StartOnce();
   #closing = false;
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
@@ -109,9 +110,11 @@ class FanotifyEventSource implements FanotifySource {
     return this.#translator?.stale ?? 0;
   }
 
-  async start(): Promise<void> {
-    if (this.#started) throw new Error('start() may be called once');
-    this.#started = true;
+  start(): Promise<void> {
+    return this.#once.run(() => this.#start());
+  }
+
+  async #start(): Promise<void> {
     const ffi = this.#ffi;
     if (!ffi) throw new WatchError(`fanotify needs Linux${this.#ffiError ? ` (${(this.#ffiError as Error).message})` : ''}`, UNSUPPORTED);
     if (this.#closing) throw new WatchError('the source was closed before it started', 'CLOSED');

@@ -9,6 +9,7 @@ import { hasUnpairedMoveFrom } from './inotify-moves.js';
 import { instanceLimitMessage, readInotifyLimit, watchLimitMessage } from './inotify-limits.js';
 import { InotifyTranslator } from './inotify-translate.js';
 import { WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
+import { StartOnce } from './start-once.js';
 import { EAGAIN, EINTR, EMFILE, ENOSPC, errnoName } from './sys/errno.js';
 import { FdPoll } from './sys/fd-poll.js';
 import { loadInotifyFfi, type InotifyFfi } from './sys/inotify-ffi.js';
@@ -56,9 +57,8 @@ class InotifyEventSource implements InotifySource {
   #poll: FdPoll | undefined;
   #watches: WatchSet | undefined;
   #translator: InotifyTranslator | undefined;
-  #started = false;
+  readonly #once = new StartOnce();
   #closing = false;
-  #startDone: Promise<unknown> = Promise.resolve();
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
 
@@ -72,11 +72,7 @@ class InotifyEventSource implements InotifySource {
   }
 
   start(): Promise<void> {
-    if (this.#started) return Promise.reject(new Error('start() may be called once'));
-    this.#started = true;
-    const p = this.#start();
-    this.#startDone = p.catch(() => undefined);
-    return p;
+    return this.#once.run(() => this.#start());
   }
 
   async #start(): Promise<void> {
@@ -139,7 +135,7 @@ class InotifyEventSource implements InotifySource {
     this.#closing = true;
     this.#poll?.wake();
     this.#channel.end(); // also releases a loop blocked on a full channel
-    await this.#startDone;
+    await this.#once.settled;
     await this.#loopDone;
     this.#release();
   }

@@ -10,6 +10,7 @@ import { translateGroup, type TranslateContext } from './audit-translate.js';
 import { BatchChannel } from './batch-channel.js';
 import { walkDirs } from './dir-walk.js';
 import { UNSUPPORTED, WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
+import { StartOnce } from './start-once.js';
 import { AuditControl, AuditRequestError } from './sys/audit-control.js';
 import { isLittleEndian, loadAuditFfi, SO_RCVBUF, SO_RCVBUFFORCE, SOL_SOCKET, type AuditFfi } from './sys/audit-ffi.js';
 import {
@@ -134,10 +135,9 @@ class LinuxAudit implements LinuxAuditSource {
   #overflows = 0;
   #overflowPending = false;
   #lastOverflowAt = -Infinity;
-  #started = false;
+  readonly #once = new StartOnce();
   #closing = false;
   #probeSeen = false;
-  #startDone: Promise<unknown> = Promise.resolve();
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
   #readBuf: Buffer | undefined;
@@ -155,11 +155,7 @@ class LinuxAudit implements LinuxAuditSource {
   }
 
   start(): Promise<void> {
-    if (this.#started) return Promise.reject(new Error('start() may be called once'));
-    this.#started = true;
-    const p = this.#start();
-    this.#startDone = p.catch(() => undefined);
-    return p;
+    return this.#once.run(() => this.#start());
   }
 
   async #start(): Promise<void> {
@@ -333,7 +329,7 @@ class LinuxAudit implements LinuxAuditSource {
     this.#closing = true;
     this.#poll?.wake();
     this.#channel.end();
-    await this.#startDone;
+    await this.#once.settled;
     await this.#loopDone;
     await this.#teardown();
   }
