@@ -3,7 +3,9 @@
  * initial sync: livemirror (`--no-initial-sync`) and lsyncd-tuned (`init = false`), RUNS times
  * each, alternating, on the same tree. Measured from outside by watch-probe.ts, the same way for
  * both: process start → every directory watched (+ the root) and the process quiet, and its RSS
- * then. livemirror's own `watching ... in N ms` figure is recorded beside it.
+ * then. livemirror's own `watching ... in N ms` figure is recorded beside it. livemirror runs on
+ * inotify here (the probe counts inotify watches, and lsyncd has only inotify); fanotify, which
+ * has no per-directory watch, is measured against inotify by bench/sources.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +24,7 @@ const DEADLINE_MS = 300_000;
 async function startOnce(who: ContestantName, t: BenchTree, want: number): Promise<BigtreeRun> {
   let argv: string[];
   if (who === 'livemirror') {
-    argv = ['node', cliMain, 'run', '--no-initial-sync', '--status-socket', path.join(t.dir, 'status.sock'), '--log-format', 'json', '--log-level', 'info', t.source, ...t.replicas];
+    argv = ['node', cliMain, 'run', '--watcher', 'inotify', '--no-initial-sync', '--status-socket', path.join(t.dir, 'status.sock'), '--log-format', 'json', '--log-level', 'info', t.source, ...t.replicas];
   } else {
     const config = path.join(t.dir, 'lsyncd-bigtree.lua');
     writeFileSync(config, lsyncdConfig({ source: t.source, replicas: t.replicas, flavour: 'tuned', init: false }));

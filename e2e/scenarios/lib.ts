@@ -104,12 +104,15 @@ export class Scenario {
    * Writes the config to /root/livemirror.yaml on `on` and starts the daemon there.
    * E2E_LOG_LEVEL=debug (or trace) runs every daemon at that level: a mesh node then logs each
    * entry it applies and each local version it records (kept with the logs of a failed scenario).
+   * E2E_WATCHER=inotify (or any --watcher name) runs every daemon on that change source; by
+   * default they take `auto` (fanotify as root).
    */
   async startDaemon(on: string, replicas: ReplicaConfig[], extra: Record<string, unknown> = {}): Promise<DaemonProcess> {
     const node = this.node(on);
     const configPath = '/root/livemirror.yaml';
     const level = process.env.E2E_LOG_LEVEL;
-    const config = { source: node.info.dataDir, replicas, logFormat: 'json', ...(level ? { logLevel: level } : {}), ...extra };
+    const watcher = process.env.E2E_WATCHER;
+    const config = { source: node.info.dataDir, replicas, logFormat: 'json', ...(level ? { logLevel: level } : {}), ...(watcher ? { watcher } : {}), ...extra };
     await node.writeFile(configPath, stringify(config));
     const d = await DaemonProcess.start(node, { configPath, logPath: '/root/livemirror.log' });
     this.daemons.set(on, d);
