@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import koffi from 'koffi';
 import { joinBytes, parentBytes, type RelPath } from '../core/path.js';
+import { checked, loadLibc } from '../watch/sys/libc.js';
 import type { RsyncStats } from './types.js';
 
 /**
@@ -79,7 +79,7 @@ async function copyOne(p: RelPath, o: LocalCopyOptions, setTimes: SetTimes, dirs
     await fh.chmod(Number(after.mode) & 0o7777);
     await setOwner(fh, Number(after.uid), Number(after.gid));
     const r = setTimes(fh.fd, after.mtimeNs);
-    if (r !== 0) throw new Error(`futimens failed (errno ${koffi.errno()})`);
+    if (r !== 0) throw new Error(`futimens failed (errno ${-r})`);
     await fh.close();
     await fsp.rename(tmp, dest);
     placed = true;
@@ -118,6 +118,7 @@ async function setOwner(fh: FileHandle, uid: number, gid: number): Promise<void>
   else if (process.getgroups?.().includes(gid)) await fh.chown(-1, gid).catch(() => {});
 }
 
+/** 0, or -errno (sys/libc.ts `checked`). */
 type SetTimes = (fd: number, mtimeNs: bigint) => number;
 let setTimesFn: SetTimes | null | undefined;
 
@@ -125,7 +126,7 @@ let setTimesFn: SetTimes | null | undefined;
 function loadSetTimes(): SetTimes | undefined {
   if (setTimesFn === undefined) {
     try {
-      const futimens = koffi.load('libc.so.6').func('int futimens(int fd, const void *times)');
+      const futimens = loadLibc('libc.so.6').func('int futimens(int fd, const void *times)');
       const le = endianness() === 'LE';
       setTimesFn = (fd, mtimeNs) => {
         // struct timespec[2] = {atime, mtime}, each {int64 tv_sec; int64 tv_nsec} (64-bit Linux).
@@ -135,7 +136,7 @@ function loadSetTimes(): SetTimes | undefined {
         w(UTIME_NOW, 8);
         w(mtimeNs / 1_000_000_000n, 16);
         w(mtimeNs % 1_000_000_000n, 24);
-        return Number(futimens(fd, t));
+        return checked(futimens(fd, t));
       };
     } catch {
       setTimesFn = null;

@@ -7,6 +7,7 @@ import { classMask, SELECTED_CLASSES } from './bsm/audit-class.js';
 import { decodeBsm } from './bsm/bsm-decode.js';
 import { BsmTranslator } from './bsm/bsm-translate.js';
 import { UNSUPPORTED, WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
+import { StartOnce } from './start-once.js';
 import {
   A_GETCOND,
   AUC_AUDITING,
@@ -18,7 +19,8 @@ import {
   PRESELECT_MODE_LOCAL,
   type AuditPipeFfi,
 } from './sys/auditpipe-ffi.js';
-import { errnoName, POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
+import { errnoName } from './sys/errno.js';
+import { FdPoll } from './sys/fd-poll.js';
 
 const { EAGAIN, EINTR, ENOENT, EACCES, EPERM, ENOSYS } = osConstants.errno;
 export const AUDITPIPE_PATH = '/dev/auditpipe';
@@ -60,14 +62,13 @@ class BsmAuditSource implements EventSource {
   readonly #translator: BsmTranslator;
   #ffi: AuditPipeFfi | undefined;
   #fd = -1;
-  #wake: [number, number] = [-1, -1];
+  #poll: FdPoll | undefined;
   #drops = 0n;
   #carry: Buffer = Buffer.alloc(0);
-  #started = false;
+  readonly #once = new StartOnce();
   #closing = false;
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
-  #pollErrors = 0;
 
   constructor(opts: BsmAuditOptions) {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
@@ -83,9 +84,11 @@ class BsmAuditSource implements EventSource {
     });
   }
 
-  async start(): Promise<void> {
-    if (this.#started) throw new Error('start() may be called once');
-    this.#started = true;
+  start(): Promise<void> {
+    return this.#once.run(() => this.#start());
+  }
+
+  async #start(): Promise<void> {
     const platform = this.#o.platform ?? process.platform;
     if (platform !== 'freebsd')
       throw new WatchError(`bsm-audit runs on FreeBSD only: it reads ${AUDITPIPE_PATH}, the kernel audit's live record stream (this is ${platform})`, UNSUPPORTED);
@@ -123,10 +126,9 @@ class BsmAuditSource implements EventSource {
     this.#ioctl('GET_QLIMIT_MAX', max);
     this.#ioctl('SET_QLIMIT', max);
     this.#drops = this.#readDrops();
-    const fds = Buffer.alloc(8);
-    const p = ffi.pipe2(fds, O_NONBLOCK | O_CLOEXEC);
-    if (p < 0) throw new WatchError(`bsm-audit: pipe2 failed with ${errnoName(p)}`, errnoName(p));
-    this.#wake = [this.#int(fds, 0), this.#int(fds, 4)];
+    const poll = FdPoll.withPipe(ffi, fd, AUDITPIPE_PATH, O_NONBLOCK | O_CLOEXEC);
+    if (typeof poll === 'number') throw new WatchError(`bsm-audit: pipe2 failed with ${errnoName(poll)}`, errnoName(poll));
+    this.#poll = poll;
   }
 
   #ioctl(name: keyof typeof AUDITPIPE, arg: Buffer): void {
@@ -147,8 +149,8 @@ class BsmAuditSource implements EventSource {
     return b;
   }
 
-  #int(b: Buffer, at = 0): number {
-    return endianness() === 'LE' ? b.readInt32LE(at) : b.readInt32BE(at);
+  #int(b: Buffer): number {
+    return endianness() === 'LE' ? b.readInt32LE() : b.readInt32BE();
   }
 
   events(): AsyncIterable<FsEvent[]> {
@@ -166,22 +168,24 @@ class BsmAuditSource implements EventSource {
 
   async #close(): Promise<void> {
     this.#closing = true;
-    if (this.#wake[1] >= 0) this.#ffi?.write(this.#wake[1], Buffer.from([1]), 1);
+    this.#poll?.wake();
     this.#channel.end();
     await this.#loopDone;
     this.#release();
   }
 
   #release(): void {
-    for (const fd of [this.#fd, ...this.#wake]) if (fd >= 0) this.#ffi?.close(fd);
+    if (this.#fd >= 0) this.#ffi?.close(this.#fd);
+    this.#poll?.close();
     this.#fd = -1;
-    this.#wake = [-1, -1];
+    this.#poll = undefined;
   }
 
   async #loop(): Promise<void> {
+    const poll = this.#poll as FdPoll;
     try {
       while (!this.#closing) {
-        const readable = await this.#poll();
+        const readable = await poll.wait(this.#o.pollIntervalMs);
         if (this.#closing) break;
         const batch: FsEvent[] = [];
         const now = this.#clock.now();
@@ -201,29 +205,6 @@ class BsmAuditSource implements EventSource {
       if (this.#closing) return;
       this.#channel.fail(err instanceof Error ? err : new Error(String(err)));
     }
-  }
-
-  /** Waits on the worker pool until the pipe is readable; false on timeout or when close() wakes it. */
-  async #poll(): Promise<boolean> {
-    const fds = Buffer.alloc(2 * POLLFD_BYTES);
-    const le = endianness() === 'LE';
-    for (const [i, fd] of [this.#fd, this.#wake[0]].entries()) {
-      if (le) {
-        fds.writeInt32LE(fd, i * POLLFD_BYTES);
-        fds.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
-      } else {
-        fds.writeInt32BE(fd, i * POLLFD_BYTES);
-        fds.writeInt16BE(POLLIN, i * POLLFD_BYTES + 4);
-      }
-    }
-    const n = await (this.#ffi as AuditPipeFfi).pollAsync(fds, 2, this.#o.pollIntervalMs);
-    if (n < 0) {
-      if (++this.#pollErrors > 100) throw new WatchError(`poll(2) on ${AUDITPIPE_PATH} keeps failing`, 'EPOLL');
-      return false;
-    }
-    this.#pollErrors = 0;
-    if (n === 0 || this.#closing) return false;
-    return (le ? fds.readInt16LE(6) : fds.readInt16BE(6)) !== 0;
   }
 
   /** What the pipe holds now (whole records per read), after the carried-over start of a record. */

@@ -6,7 +6,9 @@ import type { FsEvent } from '../core/event.js';
 import { BatchChannel } from './batch-channel.js';
 import { FanotifyTranslator, type DirResolver, type Resolved } from './fanotify-translate.js';
 import { UNSUPPORTED, WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
-import { EFD_NONBLOCK_CLOEXEC, errnoName, POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
+import { StartOnce } from './start-once.js';
+import { errnoName } from './sys/errno.js';
+import { FdPoll } from './sys/fd-poll.js';
 import { loadFanotifyFfi, type FanotifyFfi } from './sys/fanotify-ffi.js';
 import {
   FAN_ATTRIB,
@@ -77,17 +79,16 @@ class FanotifyEventSource implements FanotifySource {
   readonly #channel: BatchChannel<FsEvent[]>;
   #fd = -1;
   #rootFd = -1;
-  #wakeFd = -1;
+  #poll: FdPoll | undefined;
   #root = '';
   #translator: FanotifyTranslator | undefined;
   #resolver: HandleResolver | undefined;
   #pairsMoves = false;
-  #started = false;
+  readonly #once = new StartOnce();
   #closing = false;
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
   #readBuf: Buffer | undefined;
-  #pollErrors = 0;
 
   constructor(opts: SourceOptions & FanotifyTunables) {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
@@ -109,9 +110,11 @@ class FanotifyEventSource implements FanotifySource {
     return this.#translator?.stale ?? 0;
   }
 
-  async start(): Promise<void> {
-    if (this.#started) throw new Error('start() may be called once');
-    this.#started = true;
+  start(): Promise<void> {
+    return this.#once.run(() => this.#start());
+  }
+
+  async #start(): Promise<void> {
     const ffi = this.#ffi;
     if (!ffi) throw new WatchError(`fanotify needs Linux${this.#ffiError ? ` (${(this.#ffiError as Error).message})` : ''}`, UNSUPPORTED);
     if (this.#closing) throw new WatchError('the source was closed before it started', 'CLOSED');
@@ -167,9 +170,9 @@ class FanotifyEventSource implements FanotifySource {
       if (reason) throw new WatchError(`fanotify cannot watch ${show(this.#root)}: ${reason}`, UNSUPPORTED);
       throw new WatchError(`fanotify_mark(${show(this.#root)}): ${errnoName(r)}`, errnoName(r));
     }
-    const wakeFd = ffi.eventfd(0, EFD_NONBLOCK_CLOEXEC);
-    if (wakeFd < 0) throw new WatchError(`eventfd: ${errnoName(wakeFd)}`, errnoName(wakeFd));
-    this.#wakeFd = wakeFd;
+    const poll = FdPoll.withEventfd(ffi, fd, 'the fanotify fd');
+    if (typeof poll === 'number') throw new WatchError(`eventfd: ${errnoName(poll)}`, errnoName(poll));
+    this.#poll = poll;
   }
 
   events(): AsyncIterable<FsEvent[]> {
@@ -187,28 +190,26 @@ class FanotifyEventSource implements FanotifySource {
 
   async #close(): Promise<void> {
     this.#closing = true;
-    if (this.#wakeFd >= 0 && this.#ffi) {
-      const one = Buffer.alloc(8);
-      if (endianness() === 'LE') one.writeBigUInt64LE(1n);
-      else one.writeBigUInt64BE(1n);
-      this.#ffi.write(this.#wakeFd, one, 8);
-    }
+    this.#poll?.wake();
     this.#channel.end();
     await this.#loopDone;
     this.#release();
   }
 
   #release(): void {
-    for (const fd of [this.#fd, this.#rootFd, this.#wakeFd]) if (fd >= 0) this.#ffi?.close(fd);
-    this.#fd = this.#rootFd = this.#wakeFd = -1;
+    for (const fd of [this.#fd, this.#rootFd]) if (fd >= 0) this.#ffi?.close(fd);
+    this.#poll?.close();
+    this.#fd = this.#rootFd = -1;
+    this.#poll = undefined;
   }
 
   async #loop(): Promise<void> {
     const translator = this.#translator as FanotifyTranslator;
     const resolver = this.#resolver as HandleResolver;
+    const poll = this.#poll as FdPoll;
     try {
       while (!this.#closing) {
-        if (!(await this.#poll(this.#o.pollIntervalMs))) continue;
+        if (!(await poll.wait(this.#o.pollIntervalMs))) continue;
         const records = this.#readAvailable();
         if (this.#closing) break;
         const batch: FsEvent[] = [];
@@ -225,29 +226,6 @@ class FanotifyEventSource implements FanotifySource {
       if (this.#closing) return;
       this.#channel.fail(err instanceof Error ? err : new Error(String(err)));
     }
-  }
-
-  async #poll(timeoutMs: number): Promise<boolean> {
-    const ffi = this.#ffi as FanotifyFfi;
-    const fds = Buffer.alloc(2 * POLLFD_BYTES);
-    const le = endianness() === 'LE';
-    for (const [i, fd] of [this.#fd, this.#wakeFd].entries()) {
-      if (le) {
-        fds.writeInt32LE(fd, i * POLLFD_BYTES);
-        fds.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
-      } else {
-        fds.writeInt32BE(fd, i * POLLFD_BYTES);
-        fds.writeInt16BE(POLLIN, i * POLLFD_BYTES + 4);
-      }
-    }
-    const n = await ffi.pollAsync(fds, 2, timeoutMs);
-    if (n < 0) {
-      if (++this.#pollErrors > 100) throw new WatchError('poll(2) on the fanotify fd keeps failing', 'EPOLL');
-      return false;
-    }
-    this.#pollErrors = 0;
-    if (n === 0 || this.#closing) return false;
-    return (le ? fds.readInt16LE(6) : fds.readInt16BE(6)) !== 0;
   }
 
   #readAvailable(): FanotifyRecord[] {

@@ -9,18 +9,10 @@ import { hasUnpairedMoveFrom } from './inotify-moves.js';
 import { instanceLimitMessage, readInotifyLimit, watchLimitMessage } from './inotify-limits.js';
 import { InotifyTranslator } from './inotify-translate.js';
 import { WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
-import {
-  EAGAIN,
-  EFD_NONBLOCK_CLOEXEC,
-  EINTR,
-  EMFILE,
-  ENOSPC,
-  errnoName,
-  loadInotifyFfi,
-  POLLFD_BYTES,
-  POLLIN,
-  type InotifyFfi,
-} from './sys/inotify-ffi.js';
+import { StartOnce } from './start-once.js';
+import { EAGAIN, EINTR, EMFILE, ENOSPC, errnoName } from './sys/errno.js';
+import { FdPoll } from './sys/fd-poll.js';
+import { loadInotifyFfi, type InotifyFfi } from './sys/inotify-ffi.js';
 import { IN_CLOEXEC, IN_NONBLOCK, MIN_READ_BYTES, parseInotifyEvents, type InotifyRecord } from './sys/inotify-event.js';
 import { SysCallError, WatchSet } from './watch-set.js';
 
@@ -62,12 +54,11 @@ class InotifyEventSource implements InotifySource {
   readonly #clock: Clock;
   readonly #channel: BatchChannel<FsEvent[]>;
   #fd = -1;
-  #wakeFd = -1;
+  #poll: FdPoll | undefined;
   #watches: WatchSet | undefined;
   #translator: InotifyTranslator | undefined;
-  #started = false;
+  readonly #once = new StartOnce();
   #closing = false;
-  #startDone: Promise<unknown> = Promise.resolve();
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
 
@@ -81,11 +72,7 @@ class InotifyEventSource implements InotifySource {
   }
 
   start(): Promise<void> {
-    if (this.#started) return Promise.reject(new Error('start() may be called once'));
-    this.#started = true;
-    const p = this.#start();
-    this.#startDone = p.catch(() => undefined);
-    return p;
+    return this.#once.run(() => this.#start());
   }
 
   async #start(): Promise<void> {
@@ -96,12 +83,12 @@ class InotifyEventSource implements InotifySource {
       throw new WatchError(`inotify_init1: ${errnoName(fd)}`, errnoName(fd));
     }
     this.#fd = fd;
-    const wakeFd = this.#ffi.eventfd(0, EFD_NONBLOCK_CLOEXEC);
-    if (wakeFd < 0) {
+    const poll = FdPoll.withEventfd(this.#ffi, fd, 'the inotify fd');
+    if (typeof poll === 'number') {
       this.#release();
-      throw new WatchError(`eventfd: ${errnoName(wakeFd)}`, errnoName(wakeFd));
+      throw new WatchError(`eventfd: ${errnoName(poll)}`, errnoName(poll));
     }
-    this.#wakeFd = wakeFd;
+    this.#poll = poll;
     const watches = new WatchSet({
       ffi: this.#ffi,
       fd,
@@ -146,36 +133,32 @@ class InotifyEventSource implements InotifySource {
 
   async #close(): Promise<void> {
     this.#closing = true;
-    if (this.#wakeFd >= 0) {
-      const one = Buffer.alloc(8);
-      if (endianness() === 'LE') one.writeBigUInt64LE(1n);
-      else one.writeBigUInt64BE(1n);
-      this.#ffi.write(this.#wakeFd, one, 8);
-    }
+    this.#poll?.wake();
     this.#channel.end(); // also releases a loop blocked on a full channel
-    await this.#startDone;
+    await this.#once.settled;
     await this.#loopDone;
     this.#release();
   }
 
   #release(): void {
     if (this.#fd >= 0) this.#ffi.close(this.#fd);
-    if (this.#wakeFd >= 0) this.#ffi.close(this.#wakeFd);
+    this.#poll?.close();
     this.#fd = -1;
-    this.#wakeFd = -1;
+    this.#poll = undefined;
   }
 
   async #loop(): Promise<void> {
     const translator = this.#translator as InotifyTranslator;
+    const poll = this.#poll as FdPoll;
     try {
       while (!this.#closing) {
-        if (!(await this.#poll(this.#o.pollIntervalMs))) continue;
+        if (!(await poll.wait(this.#o.pollIntervalMs))) continue;
         let records = this.#readAvailable();
         const deadline = this.#clock.now() + this.#o.movePairMs;
         while (!this.#closing && hasUnpairedMoveFrom(records)) {
           const left = deadline - this.#clock.now();
           if (left <= 0) break;
-          if (await this.#poll(Math.ceil(left))) records = records.concat(this.#readAvailable());
+          if (await poll.wait(Math.ceil(left))) records = records.concat(this.#readAvailable());
         }
         if (this.#closing) break;
         const batch: FsEvent[] = [];
@@ -190,31 +173,6 @@ class InotifyEventSource implements InotifySource {
       if (this.#closing) return;
       this.#channel.fail(await this.#toWatchError(err));
     }
-  }
-
-  /** Waits (on the worker pool) until the inotify fd is readable; false on timeout or when woken by close(). */
-  async #poll(timeoutMs: number): Promise<boolean> {
-    const fds = Buffer.alloc(2 * POLLFD_BYTES);
-    const le = endianness() === 'LE';
-    for (const [i, fd] of [this.#fd, this.#wakeFd].entries()) {
-      if (le) {
-        fds.writeInt32LE(fd, i * POLLFD_BYTES);
-        fds.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
-      } else {
-        fds.writeInt32BE(fd, i * POLLFD_BYTES);
-        fds.writeInt16BE(POLLIN, i * POLLFD_BYTES + 4);
-      }
-    }
-    const n = await this.#ffi.pollAsync(fds, 2, timeoutMs);
-    if (n < 0) {
-      // EINTR in practice; anything persistent (EBADF, ENOMEM) must not become a busy loop.
-      if (++this.#pollErrors > 100) throw new WatchError('poll(2) on the inotify fd keeps failing', 'EPOLL');
-      return false;
-    }
-    this.#pollErrors = 0;
-    if (n === 0 || this.#closing) return false;
-    const revents = le ? fds.readInt16LE(6) : fds.readInt16BE(6);
-    return revents !== 0;
   }
 
   /** Reads what the kernel has queued, without blocking, up to maxBatchBytes. */
@@ -239,7 +197,6 @@ class InotifyEventSource implements InotifySource {
     return records;
   }
   #readBuf: Buffer | undefined;
-  #pollErrors = 0;
 
   async #toWatchError(err: unknown): Promise<Error> {
     if (err instanceof WatchError || !(err instanceof SysCallError || isErrnoException(err))) {

@@ -10,6 +10,7 @@ import { translateGroup, type TranslateContext } from './audit-translate.js';
 import { BatchChannel } from './batch-channel.js';
 import { walkDirs } from './dir-walk.js';
 import { UNSUPPORTED, WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
+import { StartOnce } from './start-once.js';
 import { AuditControl, AuditRequestError } from './sys/audit-control.js';
 import { isLittleEndian, loadAuditFfi, SO_RCVBUF, SO_RCVBUFFORCE, SOL_SOCKET, type AuditFfi } from './sys/audit-ffi.js';
 import {
@@ -22,7 +23,8 @@ import {
   treeRule,
   type AuditRule,
 } from './sys/audit-netlink.js';
-import { EAGAIN, EFD_NONBLOCK_CLOEXEC, EINTR, errnoName, POLLFD_BYTES, POLLIN } from './sys/inotify-ffi.js';
+import { EAGAIN, EINTR, errnoName } from './sys/errno.js';
+import { FdPoll } from './sys/fd-poll.js';
 
 /** Tunables of the linux-audit source (defaults, units and reasons: config/defaults.ts `linuxAudit`). */
 export type LinuxAuditTunables = Partial<Record<keyof typeof defaults.linuxAudit, number>>;
@@ -123,7 +125,7 @@ class LinuxAudit implements LinuxAuditSource {
   #ffi: AuditFfi | undefined;
   #control: AuditControl | undefined;
   #fd = -1;
-  #wakeFd = -1;
+  #poll: FdPoll | undefined;
   #rule: AuditRule | undefined;
   /** Status fields this source changed, with their old values. */
   #restore: { enabled?: number; backlogLimit?: number } = {};
@@ -133,10 +135,9 @@ class LinuxAudit implements LinuxAuditSource {
   #overflows = 0;
   #overflowPending = false;
   #lastOverflowAt = -Infinity;
-  #started = false;
+  readonly #once = new StartOnce();
   #closing = false;
   #probeSeen = false;
-  #startDone: Promise<unknown> = Promise.resolve();
   #loopDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
   #readBuf: Buffer | undefined;
@@ -154,11 +155,7 @@ class LinuxAudit implements LinuxAuditSource {
   }
 
   start(): Promise<void> {
-    if (this.#started) return Promise.reject(new Error('start() may be called once'));
-    this.#started = true;
-    const p = this.#start();
-    this.#startDone = p.catch(() => undefined);
-    return p;
+    return this.#once.run(() => this.#start());
   }
 
   async #start(): Promise<void> {
@@ -210,9 +207,9 @@ class LinuxAudit implements LinuxAuditSource {
     if (ffi.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUFFORCE, this.#o.receiveBufferBytes) < 0) {
       ffi.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUF, this.#o.receiveBufferBytes);
     }
-    const wake = ffi.eventfd(0, EFD_NONBLOCK_CLOEXEC);
-    if (wake < 0) throw new WatchError(`eventfd: ${errnoName(wake)}`, errnoName(wake));
-    this.#wakeFd = wake;
+    const poll = FdPoll.withEventfd(ffi, fd, 'the audit socket');
+    if (typeof poll === 'number') throw new WatchError(`eventfd: ${errnoName(poll)}`, errnoName(poll));
+    this.#poll = poll;
 
     await this.#removeLeftovers(control);
     closed();
@@ -330,25 +327,17 @@ class LinuxAudit implements LinuxAuditSource {
 
   async #close(): Promise<void> {
     this.#closing = true;
-    this.#wake();
+    this.#poll?.wake();
     this.#channel.end();
-    await this.#startDone;
+    await this.#once.settled;
     await this.#loopDone;
     await this.#teardown();
-  }
-
-  #wake(): void {
-    if (this.#wakeFd < 0 || !this.#ffi) return;
-    const one = Buffer.alloc(8);
-    if (isLittleEndian) one.writeBigUInt64LE(1n);
-    else one.writeBigUInt64BE(1n);
-    this.#ffi.write(this.#wakeFd, one, 8);
   }
 
   /** Undoes what start() did, in reverse: rule, backlog_limit, enabled, sockets. */
   async #teardown(): Promise<void> {
     this.#closing = true;
-    this.#wake();
+    this.#poll?.wake();
     this.#channel.end(); // releases a loop blocked on a full channel
     await this.#loopDone;
     const control = this.#control;
@@ -370,12 +359,10 @@ class LinuxAudit implements LinuxAuditSource {
       control.close();
       this.#control = undefined;
     }
-    if (this.#ffi) {
-      if (this.#fd >= 0) this.#ffi.close(this.#fd);
-      if (this.#wakeFd >= 0) this.#ffi.close(this.#wakeFd);
-    }
+    if (this.#ffi && this.#fd >= 0) this.#ffi.close(this.#fd);
+    this.#poll?.close();
     this.#fd = -1;
-    this.#wakeFd = -1;
+    this.#poll = undefined;
     this.#channel.end();
   }
 
@@ -389,6 +376,7 @@ class LinuxAudit implements LinuxAuditSource {
       dirfdPath: (pid, fd) => this.#host.fdPath(pid, fd),
     };
     const early: FsEvent[] = [];
+    const poll = this.#poll as FdPoll;
     try {
       while (!this.#closing) {
         if (this.#probeSeen && early.length > 0) await this.#channel.push(early.splice(0));
@@ -400,7 +388,7 @@ class LinuxAudit implements LinuxAuditSource {
           this.#overflowPending ? this.#lastOverflowAt + this.#o.overflowCoalesceMs - now : undefined,
         ].filter((w) => w !== undefined);
         const timeout = Math.max(0, Math.ceil(Math.min(...waits)));
-        await this.#poll(timeout);
+        await poll.wait(timeout); // readable, woken or timed out: a timeout has work of its own
         if (this.#closing) break;
         const assembled: Assembled[] = [];
         let overflow = this.#readAvailable(assembled);
@@ -493,24 +481,6 @@ class LinuxAudit implements LinuxAuditSource {
     this.#onProbe?.();
   }
 
-  /** Waits (on the worker pool) until the socket is readable, the timeout passes or close() wakes it. */
-  async #poll(timeoutMs: number): Promise<void> {
-    const ffi = this.#ffi as AuditFfi;
-    const fds = Buffer.alloc(2 * POLLFD_BYTES);
-    for (const [i, fd] of [this.#fd, this.#wakeFd].entries()) {
-      if (isLittleEndian) {
-        fds.writeInt32LE(fd, i * POLLFD_BYTES);
-        fds.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
-      } else {
-        fds.writeInt32BE(fd, i * POLLFD_BYTES);
-        fds.writeInt16BE(POLLIN, i * POLLFD_BYTES + 4);
-      }
-    }
-    const n = await ffi.pollAsync(fds, 2, timeoutMs);
-    if (n < 0 && ++this.#pollErrors > 100) throw new WatchError('poll(2) on the audit socket keeps failing', 'EPOLL');
-    if (n >= 0) this.#pollErrors = 0;
-  }
-  #pollErrors = 0;
 }
 
 const ENOBUFS = 105;

@@ -5,6 +5,7 @@ import { BatchChannel } from './batch-channel.js';
 import { diffSnapshots, sameObject, type Snapshot } from './poll-diff.js';
 import { rootGone, scanTree, type ScanFs, type ScanOptions, type ScanResult } from './poll-scan.js';
 import { WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
+import { StartOnce } from './start-once.js';
 
 /** Tunables of the poll source (defaults, units and reasons: config/defaults.ts `poll`). */
 export type PollTunables = Partial<Record<keyof typeof defaults.poll, number>> & {
@@ -42,9 +43,8 @@ class PollEventSource implements EventSource {
   #snapshot: Snapshot | undefined;
   #dirs = 0;
   #timer: TimerHandle | undefined;
-  #started = false;
+  readonly #once = new StartOnce();
   #closing = false;
-  #startDone: Promise<unknown> = Promise.resolve();
   #passDone: Promise<void> = Promise.resolve();
   #closeDone: Promise<void> | undefined;
 
@@ -59,11 +59,7 @@ class PollEventSource implements EventSource {
   }
 
   start(): Promise<void> {
-    if (this.#started) return Promise.reject(new Error('start() may be called once'));
-    this.#started = true;
-    const p = this.#start();
-    this.#startDone = p.catch(() => undefined);
-    return p;
+    return this.#once.run(() => this.#start());
   }
 
   async #start(): Promise<void> {
@@ -94,7 +90,7 @@ class PollEventSource implements EventSource {
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#channel.end(); // also releases a pass blocked on a full channel
-    await this.#startDone;
+    await this.#once.settled;
     await this.#passDone;
   }
 

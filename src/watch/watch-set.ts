@@ -1,6 +1,7 @@
 import { joinRel, type RelPath } from '../core/path.js';
 import { walkDirs, type ReaddirFns } from './dir-walk.js';
-import { ELOOP, ENOENT, ENOTDIR, errnoName, type InotifyFfi } from './sys/inotify-ffi.js';
+import { ELOOP, ENOENT, ENOTDIR, errnoName } from './sys/errno.js';
+import type { InotifyFfi } from './sys/inotify-ffi.js';
 import { DIR_WATCH_MASK, IN_DONT_FOLLOW, IN_MASK_ADD } from './sys/inotify-event.js';
 import { isAncestorOrSelf, WatchTree, type WatchNode } from './watch-tree.js';
 

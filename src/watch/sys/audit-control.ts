@@ -1,4 +1,5 @@
-import { EAGAIN, EINTR, errnoName, POLLFD_BYTES, POLLIN } from './inotify-ffi.js';
+import { EAGAIN, EINTR, errnoName } from './errno.js';
+import { pollFds } from './fd-poll.js';
 import { isLittleEndian, type AuditFfi } from './audit-ffi.js';
 import {
   AUDIT_ADD_RULE,
@@ -132,14 +133,6 @@ export class AuditControl {
   }
 
   async #poll(): Promise<boolean> {
-    const fds = Buffer.alloc(POLLFD_BYTES);
-    if (isLittleEndian) {
-      fds.writeInt32LE(this.fd, 0);
-      fds.writeInt16LE(POLLIN, 4);
-    } else {
-      fds.writeInt32BE(this.fd, 0);
-      fds.writeInt16BE(POLLIN, 4);
-    }
-    return (await this.ffi.pollAsync(fds, 1, this.timeoutMs)) > 0;
+    return (await this.ffi.pollAsync(pollFds([this.fd]), 1, this.timeoutMs)) > 0;
   }
 }

@@ -1,17 +1,19 @@
-import koffi from 'koffi';
+import type koffi from 'koffi';
 import { endianness } from 'node:os';
+import { bindEventfd, bindFdCalls, checked, loadLibc, type EventfdCall, type FdCalls } from './libc.js';
 
 /**
  * libc bindings for the audit netlink socket through koffi (no native compile): socket, bind,
- * setsockopt, sendto, recv, poll, close, and eventfd/write to wake a poll from close().
+ * setsockopt, sendto, recv, plus poll, close, and eventfd/write to wake a poll from close()
+ * (sys/libc.ts; datagrams come through recv, never read).
  *
- * Contract: every function returns its C result when it succeeds and `-errno` when the call
- * failed (errno is read right after the call, on the same thread). Nothing blocks the main
- * thread: sockets are opened non-blocking and `recv` is called with MSG_DONTWAIT; only
+ * Contract: as sys/libc.ts — every function returns its C result when it succeeds and `-errno`
+ * when the call failed (errno is read right after the call, on the same thread). Nothing blocks
+ * the main thread: sockets are opened non-blocking and `recv` is called with MSG_DONTWAIT; only
  * `pollAsync` waits, on koffi's worker (libuv pool) thread, and the pollfd array it receives must
  * stay untouched until the promise settles.
  */
-export interface AuditFfi {
+export interface AuditFfi extends Omit<FdCalls, 'read'>, EventfdCall {
   /** socket(AF_NETLINK, SOCK_RAW|SOCK_NONBLOCK|SOCK_CLOEXEC, NETLINK_AUDIT). */
   openAuditSocket(): number;
   /** bind to a sockaddr_nl with nl_pid 0 (the kernel picks one) and these multicast groups. */
@@ -22,11 +24,6 @@ export interface AuditFfi {
   sendToKernel(fd: number, buf: Buffer, len: number): number;
   /** recv(fd, buf, len, MSG_DONTWAIT): the datagram's length, or -EAGAIN when none is queued. */
   recv(fd: number, buf: Buffer, len: number): number;
-  write(fd: number, buf: Buffer, count: number): number;
-  eventfd(initval: number, flags: number): number;
-  close(fd: number): number;
-  /** poll(2) on the worker pool; resolves to the number of ready fds, 0 on timeout, -1 on error. */
-  pollAsync(fds: Buffer, nfds: number, timeoutMs: number): Promise<number>;
 }
 
 export const AF_NETLINK = 16;
@@ -44,9 +41,9 @@ const SOCKADDR_NL_BYTES = 12;
 
 let loaded: AuditFfi | undefined;
 
-/** Loads libc once per process. Throws where libc.so.6 is missing (not Linux/glibc). */
+/** Binds once per process. Throws where libc.so.6 is missing (not Linux/glibc). */
 export function loadAuditFfi(): AuditFfi {
-  loaded ??= bind(koffi.load('libc.so.6'));
+  loaded ??= bind(loadLibc('libc.so.6'));
   return loaded;
 }
 
@@ -72,15 +69,6 @@ function bind(lib: koffi.IKoffiLib): AuditFfi {
   const getsockopt = lib.func('int getsockopt(int fd, int level, int name, _Out_ void *value, _Inout_ void *len)');
   const sendto = lib.func('long sendto(int fd, const void *buf, unsigned long len, int flags, const void *addr, uint32_t alen)');
   const recv = lib.func('long recv(int fd, _Out_ void *buf, unsigned long len, int flags)');
-  const write = lib.func('long write(int fd, const void *buf, unsigned long count)');
-  const eventfd = lib.func('int eventfd(unsigned int initval, int flags)');
-  const close = lib.func('int close(int fd)');
-  const poll = lib.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)');
-
-  const checked = (r: unknown): number => {
-    const n = Number(r);
-    return n < 0 ? -koffi.errno() : n;
-  };
   const int = (v: number): Buffer => {
     const b = Buffer.alloc(4);
     if (isLittleEndian) b.writeInt32LE(v);
@@ -89,6 +77,8 @@ function bind(lib: koffi.IKoffiLib): AuditFfi {
   };
   const kernel = sockaddrNl(0);
   return {
+    ...bindFdCalls(lib),
+    ...bindEventfd(lib),
     openAuditSocket: () => checked(socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_AUDIT)),
     bindGroups: (fd, groups) => {
       const addr = sockaddrNl(groups);
@@ -104,15 +94,5 @@ function bind(lib: koffi.IKoffiLib): AuditFfi {
     },
     sendToKernel: (fd, buf, len) => checked(sendto(fd, buf, len, 0, kernel, kernel.length)),
     recv: (fd, buf, len) => checked(recv(fd, buf, len, MSG_DONTWAIT)),
-    write: (fd, buf, count) => checked(write(fd, buf, count)),
-    eventfd: (initval, flags) => checked(eventfd(initval, flags)),
-    close: (fd) => checked(close(fd)),
-    pollAsync: (fds, nfds, timeoutMs) =>
-      new Promise<number>((resolve, reject) => {
-        poll.async(fds, nfds, timeoutMs, (err: unknown, r: unknown) => {
-          if (err) reject(err instanceof Error ? err : new Error(String(err)));
-          else resolve(Number(r));
-        });
-      }),
   };
 }

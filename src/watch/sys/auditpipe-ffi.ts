@@ -1,24 +1,21 @@
-import koffi from 'koffi';
+import type koffi from 'koffi';
+import { bindFdCalls, checked, loadLibc, type FdCalls } from './libc.js';
 
 /**
- * FreeBSD libc bindings for /dev/auditpipe through koffi: open, ioctl, read, poll, close, plus a
- * pipe to wake the poll from close(), and auditon(2) to ask whether auditing runs.
+ * FreeBSD libc bindings for /dev/auditpipe through koffi: open, ioctl, plus read, poll, close
+ * (sys/libc.ts), a pipe to wake the poll from close(), and auditon(2) to ask whether auditing runs.
  *
- * Contract: as sys/inotify-ffi.ts — every call returns its C result on success and `-errno` on
+ * Contract: as sys/libc.ts — every call returns its C result on success and `-errno` on
  * failure (errno read right after the call, on the same thread); only `pollAsync` blocks, on
  * koffi's worker (libuv pool) thread, and its pollfd buffer must stay untouched until it settles.
  * ioctl and auditon pass `arg` by address: the kernel reads and writes the Buffer's bytes.
  */
-export interface AuditPipeFfi {
+export interface AuditPipeFfi extends FdCalls {
   open(pathz: Buffer, flags: number): number;
   ioctl(fd: number, request: number, arg: Buffer): number;
   auditon(cmd: number, data: Buffer, length: number): number;
-  read(fd: number, buf: Buffer, count: number): number;
-  write(fd: number, buf: Buffer, count: number): number;
   /** pipe2(2) into `fds` (two native ints). */
   pipe2(fds: Buffer, flags: number): number;
-  close(fd: number): number;
-  pollAsync(fds: Buffer, nfds: number, timeoutMs: number): Promise<number>;
 }
 
 /** FreeBSD <fcntl.h>. */
@@ -43,9 +40,9 @@ export const AUC_AUDITING = 1;
 
 let loaded: AuditPipeFfi | undefined;
 
-/** Loads FreeBSD's libc once per process. Throws where libc.so.7 is missing (not FreeBSD). */
+/** Binds once per process. Throws where libc.so.7 is missing (not FreeBSD). */
 export function loadAuditPipeFfi(): AuditPipeFfi {
-  loaded ??= bind(koffi.load('libc.so.7'));
+  loaded ??= bind(loadLibc('libc.so.7'));
   return loaded;
 }
 
@@ -53,29 +50,12 @@ function bind(lib: koffi.IKoffiLib): AuditPipeFfi {
   const open = lib.func('int open(const void *path, int flags, ...)');
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)');
   const auditon = lib.func('int auditon(int cmd, _Inout_ void *data, unsigned int length)');
-  const read = lib.func('long read(int fd, _Out_ void *buf, unsigned long count)');
-  const write = lib.func('long write(int fd, const void *buf, unsigned long count)');
   const pipe2 = lib.func('int pipe2(_Out_ void *fds, int flags)');
-  const close = lib.func('int close(int fd)');
-  const poll = lib.func('int poll(_Inout_ void *fds, unsigned int nfds, int timeout)');
-  const checked = (r: unknown): number => {
-    const n = Number(r);
-    return n < 0 ? -koffi.errno() : n;
-  };
   return {
+    ...bindFdCalls(lib, 'unsigned int'),
     open: (pathz, flags) => checked(open(pathz, flags)),
     ioctl: (fd, request, arg) => checked(ioctl(fd, request, 'void *', arg)),
     auditon: (cmd, data, length) => checked(auditon(cmd, data, length)),
-    read: (fd, buf, count) => checked(read(fd, buf, count)),
-    write: (fd, buf, count) => checked(write(fd, buf, count)),
     pipe2: (fds, flags) => checked(pipe2(fds, flags)),
-    close: (fd) => checked(close(fd)),
-    pollAsync: (fds, nfds, timeoutMs) =>
-      new Promise<number>((resolve, reject) => {
-        poll.async(fds, nfds, timeoutMs, (err: unknown, r: unknown) => {
-          if (err) reject(err instanceof Error ? err : new Error(String(err)));
-          else resolve(Number(r));
-        });
-      }),
   };
 }
