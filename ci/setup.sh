@@ -15,12 +15,15 @@ command -v nft >/dev/null || need+=(nftables)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v ps >/dev/null || need+=(procps)
 command -v curl >/dev/null || need+=(curl)         # e2e: reads status sockets on the nodes
-# ci/vagrant.sh: the VM cluster's files are checked, no VM is started (vagrant validate, shellcheck).
-command -v vagrant >/dev/null || need+=(vagrant)
-command -v ruby >/dev/null || need+=(ruby)
-command -v shellcheck >/dev/null || need+=(shellcheck)
-if command -v dpkg-query >/dev/null && ! dpkg-query -W -f='${Status}' vagrant-libvirt 2>/dev/null | grep -q 'ok installed'; then
-  need+=(vagrant-libvirt)                          # so that validate checks the libvirt settings too
+# `--tests` (npm test): what only the tests need. ci/vagrant.sh checks the VM cluster's files
+# (vagrant validate, shellcheck) and starts no VM; the demo does not need any of it.
+if [ "${1:-}" = --tests ]; then
+  command -v vagrant >/dev/null || need+=(vagrant)
+  command -v ruby >/dev/null || need+=(ruby)
+  command -v shellcheck >/dev/null || need+=(shellcheck)
+  if command -v dpkg-query >/dev/null && ! dpkg-query -W -f='${Status}' vagrant-libvirt 2>/dev/null | grep -q 'ok installed'; then
+    need+=(vagrant-libvirt)                        # so that validate checks the libvirt settings too
+  fi
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

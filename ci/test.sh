@@ -5,7 +5,7 @@
 # "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash ci/setup.sh || exit 1
+bash ci/setup.sh --tests || exit 1
 npm run --silent build || exit 1
 
 results=$(mktemp -d)
