@@ -103,7 +103,7 @@ async function everyDirectoryWatched(s: Scenario): Promise<void> {
   s.figure('watches_after_burst', st.watches);
   s.figure('overflows', st.overflows);
   s.figure('watcher', st.watcher ?? 'unknown');
-  // inotify holds one watch per directory; fanotify one mark for the whole filesystem (auto's choice as root).
+  // inotify holds one watch per directory; fanotify (E2E_WATCHER=fanotify) one mark for the whole filesystem.
   if (st.watcher === 'fanotify') s.check('one fanotify mark covers every directory', st.watches === 1, `${st.watches} marks, ${dirs} directories`);
   else s.check('every directory of the source is watched', st.watches === dirs, `${st.watches} watches, ${dirs} directories, watcher ${st.watcher ?? 'unknown'}`);
   s.figure('late_change_in_burst_dir_ms', await deepChange(s, 'big/n04999', 'late.txt', 20_000));

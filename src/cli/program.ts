@@ -189,7 +189,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
 function watcherOption(): Option {
   return new Option(
     '--watcher <name>',
-    `change source (default ${defaults.watcher}: fanotify when root and the filesystem supports it, else inotify; bsm-audit on FreeBSD; see README "Change sources")`,
+    `change source (default ${defaults.watcher}: inotify on Linux, bsm-audit on FreeBSD, else poll; fanotify, linux-audit and poll on request; see README "Change sources")`,
   ).choices(WATCHERS);
 }
 

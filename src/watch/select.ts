@@ -13,9 +13,15 @@ const factories: Record<SourceName, () => Promise<(opts: SourceOptions) => Event
   poll: async () => (await import('./poll.js')).createPollSource,
 };
 
-/** The sources `auto` tries, best first, on this platform. */
+/**
+ * The sources `auto` tries, best first, on this platform. On Linux that is inotify for now:
+ * fanotify (opt-in, `--watcher fanotify`) passed the conformance table and the daemon's
+ * per-source tests, but once in the e2e `faults` scenario replication stalled for ~26 s while it
+ * ran (changes held as settling, cause not yet found; see docs/watchers/fanotify.md). It becomes
+ * auto's first choice on Linux once that is understood.
+ */
 export function autoOrder(platform: NodeJS.Platform = process.platform): SourceName[] {
-  if (platform === 'linux') return ['fanotify', 'inotify'];
+  if (platform === 'linux') return ['inotify'];
   if (platform === 'freebsd') return ['bsm-audit', 'poll'];
   return ['poll'];
 }
@@ -39,8 +45,8 @@ export interface SelectedSource extends EventSource {
  * says why each was passed over. A forced source that cannot run rejects with its own message.
  * `events()` may be taken before start() and yields the started source's batches.
  */
-export function createSelectedSource(want: WatcherName, opts: SourceOptions, make = factories): SelectedSource {
-  return new Selected(want, opts, make);
+export function createSelectedSource(want: WatcherName, opts: SourceOptions, make = factories, order = autoOrder()): SelectedSource {
+  return new Selected(want, opts, make, order);
 }
 
 class Selected implements SelectedSource {
@@ -53,6 +59,7 @@ class Selected implements SelectedSource {
     private readonly want: WatcherName,
     private readonly opts: SourceOptions,
     private readonly make: typeof factories,
+    private readonly order: SourceName[],
   ) {}
 
   get choice(): SourceChoice | undefined {
@@ -65,7 +72,7 @@ class Selected implements SelectedSource {
   }
 
   async #start(): Promise<void> {
-    const order = this.want === 'auto' ? autoOrder() : [this.want];
+    const order = this.want === 'auto' ? this.order : [this.want];
     const passed: string[] = [];
     for (const [i, name] of order.entries()) {
       if (this.#closing) throw new WatchError('the source was closed before it started', 'CLOSED');
