@@ -6,14 +6,14 @@
  * linux-audit the initial network namespace); CI runs as root.
  */
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { WatcherName } from './config/defaults.js';
 import { makeTree, startDaemon } from '../test/support/daemon.js';
 import { freePort, TestRsyncd } from '../test/support/rsyncd.js';
-import { awaitConverged } from '../test/support/tree.js';
+import { awaitConverged, sampleSizes } from '../test/support/tree.js';
 import { LIVE_LAG_BOUND_MS } from '../test/support/bounds.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -70,27 +70,16 @@ describe.each(WATCHERS)('daemon on %s', (watcher) => {
     const t = makeTree(2);
     const { daemon } = await startDaemon({ watcher, source: t.source, replicas: t.replicas.map((target) => ({ target })) }, t.dir);
     const size = 30 * 64 * 1024;
-    const seen: number[] = [];
-    let writing = true;
-    const sampler = (async () => {
-      for (let i = 0; writing && i < 10_000; i++) {
-        for (const r of t.replicas) {
-          const f = path.join(r, 'upload.bin');
-          if (existsSync(f)) seen.push(readFileSync(f).length);
-        }
-        await new Promise((res) => setTimeout(res, 20));
-      }
-    })();
+    const sampler = sampleSizes(t.replicas, 'upload.bin');
     try {
       await act(t.source, [['grow', 'upload.bin', 64 * 1024, 30, 100]]);
       await awaitConverged(t.source, t.replicas, 15_000);
-      writing = false;
-      await sampler;
+      const seen = await sampler.stop();
       const partial = seen.filter((n) => n !== size);
       console.log(`${watcher}: upload: ${seen.length} samples of the replicas' copy, ${partial.length} of them partial`);
       expect(partial).toEqual([]);
     } finally {
-      writing = false;
+      await sampler.stop();
       await daemon.stop();
       t.cleanup();
     }

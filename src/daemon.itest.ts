@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from './daemon.js';
 import { makeTree, startDaemon, type TestTree } from '../test/support/daemon.js';
 import { freePort, TestRsyncd } from '../test/support/rsyncd.js';
-import { awaitConverged } from '../test/support/tree.js';
+import { awaitConverged, sampleSizes } from '../test/support/tree.js';
 import { LIVE_LAG_BOUND_MS } from '../test/support/bounds.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
@@ -199,17 +199,7 @@ describe('daemon: a file growing slowly over 5 s (an upload)', () => {
     const { daemon } = await startDaemon({ source: t.source, replicas: t.replicas.map((target) => ({ target })) }, t.dir);
     const chunk = Buffer.alloc(64 * 1024, 'u');
     const chunks = 50;
-    const seen: number[] = [];
-    let writing = true;
-    const sampler = (async () => {
-      for (let i = 0; writing && i < 10_000; i++) {
-        for (const r of t.replicas) {
-          const f = path.join(r, 'upload.bin');
-          if (existsSync(f)) seen.push(readFileSync(f).length);
-        }
-        await new Promise((res) => setTimeout(res, 20));
-      }
-    })();
+    const sampler = sampleSizes(t.replicas, 'upload.bin');
     try {
       const fd = openSync(path.join(t.source, 'upload.bin'), 'w');
       for (let i = 0; i < chunks; i++) {
@@ -218,13 +208,12 @@ describe('daemon: a file growing slowly over 5 s (an upload)', () => {
       }
       closeSync(fd);
       await awaitConverged(t.source, t.replicas, 10_000);
-      writing = false;
-      await sampler;
+      const seen = await sampler.stop();
       const partial = seen.filter((n) => n !== chunk.length * chunks);
       console.log(`upload: ${seen.length} samples of the replicas' copy, ${partial.length} of them partial`);
       expect(partial).toEqual([]);
     } finally {
-      writing = false;
+      await sampler.stop();
       await daemon.stop();
       t.cleanup();
     }

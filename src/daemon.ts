@@ -254,7 +254,7 @@ export class Daemon {
         this.trace(batch);
         for (const e of batch)
           if (e.kind === 'overflow')
-            this.log.warn({ event: 'overflow', path: displayPath(e.path) }, `kernel event queue overflowed: rescanning ${e.path === '' ? 'the whole tree' : displayPath(e.path)}`);
+            this.log.warn({ event: 'overflow', path: displayPath(e.path) }, `events were lost (a full kernel queue, lost audit records, a directory gone before its events were read): rescanning ${e.path === '' ? 'the whole tree' : displayPath(e.path)}`);
         settler.add(batch);
       }
     } catch (e) {

@@ -13,10 +13,10 @@ import { describeEntry, type DigestEntry } from './tree-diff.js';
  */
 export type LocalDigest = Map<string, string>;
 
-/** Every path below `root` with its type, mode, size, mtime, content hash or link target. */
-export function digestDir(root: string): LocalDigest {
+/** Every path below `root` with its type, mode, size, mtime (unless `mtime: 'none'`), content hash or link target. */
+export function digestDir(root: string, opts: { mtime?: 'files' | 'none' } = {}): LocalDigest {
   const out: LocalDigest = new Map();
-  for (const { p, ...rest } of digest({ root, mode: 'full' }).entries ?? []) {
+  for (const { p, ...rest } of digest({ root, mode: 'full', ...opts }).entries ?? []) {
     out.set(unescapePath(p).toString('latin1'), JSON.stringify(rest));
   }
   return out;

@@ -42,7 +42,7 @@ export interface FanotifyTranslatorOptions {
 }
 
 /** Where an entry of an event lies: in the tree (its RelPath), outside it, or unknown (stale handle). */
-type Place = { rel: RelPath } | { outside: true } | { stale: true; lastKnownRel?: RelPath };
+type Place = { rel: RelPath } | { outside: true; dirAbs: string } | { stale: true; lastKnownRel?: RelPath };
 
 /**
  * Turns fanotify FID records into FsEvents for one tree (the mark covers the whole filesystem,
@@ -133,7 +133,7 @@ export class FanotifyTranslator {
       return known === undefined ? { stale: true } : { stale: true, lastKnownRel: self ? known : joinRel(known, ref.name) };
     }
     const dir = this.relOf(r.path);
-    if (dir === undefined) return { outside: true };
+    if (dir === undefined) return { outside: true, dirAbs: r.path };
     return { rel: self ? dir : joinRel(dir, ref.name) };
   }
 
@@ -145,10 +145,11 @@ export class FanotifyTranslator {
     return abs.startsWith(root + '/') ? abs.slice(root.length + 1) : undefined;
   }
 
+  /** The entry the event names is the root itself (deleted or moved away): its directory was resolved by place(). */
   private checkRootGone(ref: DirEntryRef, place: Place): void {
     if (!('outside' in place)) return;
-    const r = this.o.resolver.resolve(ref.dir);
-    if ('path' in r && (r.path === '/' ? `/${ref.name}` : `${r.path}/${ref.name}`) === this.o.root)
+    if ((place.dirAbs === '/' ? `/${ref.name}` : `${place.dirAbs}/${ref.name}`) === this.o.root)
       throw new WatchError(`the watched directory ${Buffer.from(this.o.root, 'latin1').toString('utf8')} was deleted or moved away`, 'ROOT_GONE');
   }
+
 }
