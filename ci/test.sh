@@ -19,13 +19,21 @@ step "vagrant files (shellcheck, vagrant validate)" bash ci/vagrant.sh
 step "unit + integration tests" npx vitest run --reporter=default --reporter=json --outputFile="$results/vitest.json"
 if [ -f ci/e2e.sh ]; then step "end-to-end scenarios" bash ci/e2e.sh "$results"; fi
 
+# The closing lines name every failed test (vitest's JSON and the e2e summary), so the tail of a
+# red run says what failed even when only the tail is kept.
 node -e '
   const fs = require("fs"); const dir = process.argv[1];
-  let passed = 0, failed = 0;
+  let passed = 0, failed = 0; const names = [];
   for (const f of fs.readdirSync(dir)) {
     const r = JSON.parse(fs.readFileSync(dir + "/" + f, "utf8"));
     passed += r.numPassedTests ?? r.passed ?? 0; failed += r.numFailedTests ?? r.failed ?? 0;
+    for (const file of r.testResults ?? [])
+      for (const t of file.assertionResults ?? [])
+        if (t.status === "failed")
+          names.push(`${file.name.replace(process.cwd() + "/", "")}: ${t.fullName}: ${String(t.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 300)}`);
+    for (const s of r.results ?? []) if (!s.passed) names.push(`e2e ${s.name}: ${s.error ?? (s.checks ?? []).filter((c) => !c.ok).map((c) => `${c.what} (${c.detail ?? ""})`).join("; ")}`);
   }
+  for (const n of names) console.log(`FAILED ${n}`);
   console.log(`\ntests: ${passed} passed, ${failed} failed`);
 ' "$results"
 exit $status
