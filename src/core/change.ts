@@ -22,8 +22,11 @@ export interface Change {
   /** Time (ms) of the first and of the last event folded into this change. */
   first: number;
   last: number;
-  /** Written and not (yet) closed by its writer: settle waits for it to be stable. */
+  /** Written and not (yet) closed by its writer: settle waits for it to be stable. For a
+   *  recursive change: some file below it is (combine.ts tracks which). */
   open: boolean;
+  /** For an open recursive change: the time of the last event of a file below it still open. */
+  openLast?: number;
   /** The source cannot tell when writers close (audit); settle uses the span of events instead. */
   closeUnknown?: boolean;
 }

@@ -18,8 +18,8 @@ import type { FsEvent } from '../core/event.js';
  */
 export class ChangeSet {
   private readonly byPath = new Map<RelPath, Change>();
-  /** For each pending recursive change: the files below it still being written. */
-  private readonly openBelow = new Map<RelPath, Set<RelPath>>();
+  /** For each pending recursive change: the files below it still being written, each with the time of its last event. */
+  private readonly openBelow = new Map<RelPath, Map<RelPath, number>>();
 
   get size(): number {
     return this.byPath.size;
@@ -93,33 +93,44 @@ export class ChangeSet {
     if (cover) {
       cover.last = Math.max(cover.last, next.last);
       cover.first = Math.min(cover.first, next.first);
-      this.trackOpen(cover, next);
+      this.trackOpen(cover, next.path, openState(next), next.last);
       return;
     }
     const prev = this.byPath.get(next.path);
     // Entries are owned by this set: one released change is folded into several replica queues.
     const merged = prev && !combined ? mergeChange(prev, next) : { ...next };
     if (!merged.recursive) this.openBelow.delete(merged.path);
+    else this.syncOpen(merged); // an event on the directory itself says nothing about the files below it
     if (merged.recursive || (merged.deleted && merged.isDir)) this.absorbBelow(merged);
     this.byPath.set(merged.path, merged);
   }
 
   /**
    * A recursive change is `open` exactly while some file below it is: opened by a write, closed
-   * by its close or its delete (or the delete of a directory holding it).
+   * by its close or its delete (or the delete of a directory holding it). `openLast` is the last
+   * event of any of those files: settle holds the tree until they have been quiet for
+   * `stableFor`, as it holds an open file of its own, so a close the source never reports (a
+   * hard link's create, a missed event) delays the tree by `stableFor`, not until `maxHold`.
    */
-  private trackOpen(cover: Change, below: Change): void {
+  private trackOpen(cover: Change, path: RelPath, state: 'open' | 'closed' | 'dir-gone', time: number): void {
     let open = this.openBelow.get(cover.path);
-    if (below.open && !below.deleted && !below.isDir) {
-      (open ??= new Set()).add(below.path);
-    } else if (open && below.deleted && below.isDir) {
-      for (const p of open) if (isWithin(p, below.path)) open.delete(p);
+    if (state === 'open') {
+      (open ??= new Map()).set(path, Math.max(time, open.get(path) ?? time));
+    } else if (open && state === 'dir-gone') {
+      for (const p of open.keys()) if (isWithin(p, path)) open.delete(p);
     } else {
-      open?.delete(below.path);
+      open?.delete(path);
     }
     if (open && open.size > 0) this.openBelow.set(cover.path, open);
     else this.openBelow.delete(cover.path);
-    cover.open = (open?.size ?? 0) > 0;
+    this.syncOpen(cover);
+  }
+
+  private syncOpen(cover: Change): void {
+    const open = this.openBelow.get(cover.path);
+    cover.open = open !== undefined;
+    if (open) cover.openLast = Math.max(...open.values());
+    else delete cover.openLast;
   }
 
   /** The pending recursive sync of a strict ancestor of `path`, if any. */
@@ -142,8 +153,8 @@ export class ChangeSet {
       if (p === c.path || !isWithin(p, c.path)) continue;
       c.first = Math.min(c.first, below.first);
       if (c.recursive) {
-        this.trackOpen(c, below);
-        for (const q of this.openBelow.get(p) ?? []) this.trackOpen(c, { ...below, path: q, open: true, deleted: false, isDir: false });
+        this.trackOpen(c, below.path, openState(below), below.last);
+        for (const [q, at] of this.openBelow.get(p) ?? []) this.trackOpen(c, q, 'open', at);
       }
       this.byPath.delete(p);
       this.openBelow.delete(p);
@@ -221,6 +232,12 @@ export function mergeChange(prev: Change, next: Change): Change {
     recursive: next.recursive || (sameDirKept && prev.recursive),
     from: prev.deleted ? undefined : prev.from,
   };
+}
+
+/** What a change below a recursive one means for the files held open below it. */
+function openState(c: Change): 'open' | 'closed' | 'dir-gone' {
+  if (c.open && !c.deleted && !c.isDir) return 'open';
+  return c.deleted && c.isDir ? 'dir-gone' : 'closed';
 }
 
 function deletion(path: RelPath, isDir: boolean, time: number, first = time): Change {

@@ -28,6 +28,8 @@ describe('settle', () => {
     ['a new directory still being filled leaves at treeHold', { isDir: true, recursive: true, first: 1000, last: 1800 }, 1800],
     ['... but not before its last event', { isDir: true, recursive: true, first: 1000, last: 1400 }, 1420],
     ['... nor while a file below it is open', { isDir: true, recursive: true, open: true, first: 1000, last: 1800 }, 3300],
+    ['... until that file has been quiet for stableFor, though others below change', { isDir: true, recursive: true, open: true, openLast: 1100, first: 1000, last: 5000 }, 5000],
+    ['... and not before the tree would leave without it', { isDir: true, recursive: true, open: true, openLast: -1000, first: 1000, last: 1200 }, 1220],
   ])('%s', (_n, over, due) => {
     expect(dueAt(c(over), rule)).toBe(due);
   });

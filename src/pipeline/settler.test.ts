@@ -59,6 +59,32 @@ describe('Settler', () => {
     expect(out).toHaveLength(1);
   });
 
+  // Regression (fanotify, e2e faults): a create whose close never came (a symlink, a hard link)
+  // below a new directory held that directory, and all churn below it, until maxHold (60 s).
+  it('a new directory with a file whose close never comes leaves stableFor after that file, under churn', () => {
+    const { t, out, s, ev } = setup();
+    s.add([{ kind: 'create', path: 'a', isDir: true, closed: true, time: t.now() }, ev('create', 'a/link', false)]);
+    for (let i = 0; i < 100 && out.length === 0; i++) {
+      t.advance(100);
+      s.add([ev('create', `a/f${i}`, false), ev('modify', `a/f${i}`, true)]);
+    }
+    expect(out.flat().map((c) => c.path)).toEqual(['a']);
+    expect(t.now()).toBe(1500);
+  });
+
+  it('... while a file below it that is still being written holds it', () => {
+    const { t, out, s, ev } = setup();
+    s.add([{ kind: 'create', path: 'a', isDir: true, closed: true, time: t.now() }, ev('create', 'a/upload', false)]);
+    for (let i = 0; i < 50; i++) {
+      t.advance(100);
+      s.add([ev('modify', 'a/upload', false), ev('modify', `a/small${i}`, true)]);
+    }
+    expect(out).toHaveLength(0);
+    s.add([ev('modify', 'a/upload', true)]);
+    t.advance(20);
+    expect(out.flat().map((c) => c.path)).toEqual(['a']);
+  });
+
   it('flush releases everything at once', () => {
     const { out, s, ev } = setup();
     s.add([ev('modify', 'a', false), ev('delete', 'b')]);
