@@ -56,7 +56,7 @@ const table = (): Record<string, Resolved> => ({
   GONE: { stale: true },
 });
 
-function setup(o: { root?: string; excludes?: string[]; pids?: number[]; entries?: Record<string, Resolved> } = {}) {
+function setup(o: { root?: string; excludes?: string[]; pids?: number[]; entries?: Record<string, Resolved>; awaitsClose?: (p: string) => boolean } = {}) {
   const resolver = new FakeResolver(o.entries ?? table());
   const t = new FanotifyTranslator({
     root: o.root ?? '/a/root',
@@ -64,6 +64,7 @@ function setup(o: { root?: string; excludes?: string[]; pids?: number[]; entries
     resolver,
     ownPid: OWN,
     ...(o.pids ? { ignoreWriters: { pids: o.pids } } : {}),
+    ...(o.awaitsClose ? { awaitsClose: o.awaitsClose } : {}),
   });
   const run = (...records: FanotifyRecord[]): FsEvent[] => {
     const out: FsEvent[] = [];
@@ -99,6 +100,17 @@ describe('FanotifyTranslator: one mask bit, a file and a directory', () => {
   it('a directory create carries no `closed` (only files are written)', () => {
     const [e] = setup().run(rec(FAN_CREATE | FAN_ONDIR, 'ROOT', 'd'));
     expect(e).not.toHaveProperty('closed');
+  });
+
+  // Regression (e2e faults on fanotify): a symlink's create has no close after it, and reported
+  // open it held the new directory above it, with all churn below, until maxHold.
+  it('a create of anything but a new regular file (symlink, hard link, gone already) is complete; a new file is open', () => {
+    const { run } = setup({ awaitsClose: (p) => p === 'sub/file' });
+    expect(run(rec(FAN_CREATE, 'SUB', 'link'), rec(FAN_CREATE, 'SUB', 'file'), rec(FAN_CREATE | FAN_CLOSE_WRITE, 'SUB', 'link2'))).toEqual([
+      ev('create', 'sub/link', false, { closed: true }),
+      ev('create', 'sub/file', false, { closed: false }),
+      ev('create', 'sub/link2', false, { closed: true }),
+    ]);
   });
 
   it('an entry directly in the root is named relative to it', () => {

@@ -39,6 +39,9 @@ export interface FanotifyTranslatorOptions {
   /** The daemon's own pid: its events are never reported. */
   ownPid: number;
   ignoreWriters?: WriterFilter;
+  /** Whether a created path may still be held by its writer (lstat: a regular file with one
+   *  link); a create without a close is reported open only then. Default: yes. */
+  awaitsClose?: (path: RelPath) => boolean;
 }
 
 /** Where an entry of an event lies: in the tree (its RelPath), outside it, or unknown (stale handle). */
@@ -95,11 +98,20 @@ export class FanotifyTranslator {
       if (!('rel' in place) || this.o.isExcluded(place.rel, isDir)) continue;
       const base = { path: place.rel, isDir, pid: r.pid, time };
       if (r.mask & (FAN_DELETE | FAN_MOVED_FROM)) out.push({ kind: 'delete', ...base });
-      // A file moved in is complete as it stands (as inotify reports it), not one still being written.
-      if (r.mask & (FAN_CREATE | FAN_MOVED_TO)) out.push({ kind: 'create', ...base, ...(isDir ? {} : { closed: (r.mask & (FAN_CLOSE_WRITE | FAN_MOVED_TO)) !== 0 }) });
+      if (r.mask & (FAN_CREATE | FAN_MOVED_TO)) out.push({ kind: 'create', ...base, ...(isDir ? {} : { closed: this.createdComplete(r.mask, place.rel) }) });
       else if (r.mask & (FAN_MODIFY | FAN_CLOSE_WRITE)) out.push({ kind: 'modify', ...base, closed: (r.mask & FAN_CLOSE_WRITE) !== 0 });
       if (r.mask & FAN_ATTRIB) out.push({ kind: 'attrib', ...base });
     }
+  }
+
+  /**
+   * A created file is complete unless a writer still holds it: a file moved in, a symlink, a
+   * hard link, a device or a path already gone is complete as it stands (as inotify reports
+   * them); a new regular file is open until its CLOSE_WRITE, which may be folded into this record.
+   */
+  private createdComplete(mask: number, rel: RelPath): boolean {
+    if ((mask & (FAN_CLOSE_WRITE | FAN_MOVED_TO)) !== 0) return true;
+    return !(this.o.awaitsClose?.(rel) ?? true);
   }
 
   private rename(from: Place | undefined, to: Place | undefined, isDir: boolean, pid: number, time: number, out: FsEvent[]): void {

@@ -7,6 +7,8 @@ import { BatchChannel } from './batch-channel.js';
 import { FanotifyTranslator, type DirResolver, type Resolved } from './fanotify-translate.js';
 import { UNSUPPORTED, WatchError, type EventSource, type SourceOptions, type SourceStats } from './source.js';
 import { StartOnce } from './start-once.js';
+import { toBytes } from '../core/path.js';
+import { awaitsClose } from './awaits-close.js';
 import { errnoName } from './sys/errno.js';
 import { FdPoll } from './sys/fd-poll.js';
 import { loadFanotifyFfi, type FanotifyFfi } from './sys/fanotify-ffi.js';
@@ -138,6 +140,7 @@ class FanotifyEventSource implements FanotifySource {
       isExcluded: this.#o.isExcluded,
       resolver: this.#resolver,
       ownPid: process.pid,
+      awaitsClose: (rel) => awaitsClose(Buffer.concat([Buffer.from(this.#root, 'latin1'), Buffer.from('/'), toBytes(rel)])),
       ...(this.#o.ignoreWriters ? { ignoreWriters: this.#o.ignoreWriters } : {}),
     });
     this.#loopDone = this.#loop();

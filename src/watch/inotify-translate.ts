@@ -1,6 +1,6 @@
-import { lstatSync } from 'node:fs';
 import { joinRel, toBytes, type RelPath } from '../core/path.js';
 import type { FsEvent } from '../core/event.js';
+import { awaitsClose } from './awaits-close.js';
 import { pairMoves } from './inotify-moves.js';
 import { WatchError } from './source.js';
 import {
@@ -98,7 +98,8 @@ export class InotifyTranslator {
    * IN_CREATE, or an IN_MOVED_TO without its IN_MOVED_FROM (moved in from outside).
    * A new regular file is reported open (`closed: false`): its writer's IN_CLOSE_WRITE follows, and
    * until then settle holds it, so an upload whose first bytes come late is never sent empty.
-   * A moved-in file, a symlink or any other non-file is complete as it stands (`closed: true`).
+   * A moved-in file, a symlink, a hard link or any other non-file is complete as it stands
+   * (`closed: true`; awaits-close.ts).
    */
   private async created(parent: WatchNode, name: RelPath, isDir: boolean, movedIn: boolean, time: number, out: FsEvent[]): Promise<void> {
     const path = joinRel(parent.path, name);
@@ -108,15 +109,7 @@ export class InotifyTranslator {
       out.push({ kind: 'create', path, isDir, time });
       return;
     }
-    out.push({ kind: 'create', path, isDir, closed: movedIn || !this.isRegularFile(path), time });
-  }
-
-  private isRegularFile(path: RelPath): boolean {
-    try {
-      return lstatSync(Buffer.concat([Buffer.from(this.rootDisplay), Buffer.from('/'), toBytes(path)])).isFile();
-    } catch {
-      return false; // gone already: its delete follows
-    }
+    out.push({ kind: 'create', path, isDir, closed: movedIn || !awaitsClose(Buffer.concat([Buffer.from(this.rootDisplay), Buffer.from('/'), toBytes(path)])), time });
   }
 
   /** An IN_MOVED_FROM without its IN_MOVED_TO: moved out of the tree. */
