@@ -105,7 +105,7 @@ export class Scenario {
    * E2E_LOG_LEVEL=debug (or trace) runs every daemon at that level: a mesh node then logs each
    * entry it applies and each local version it records (kept with the logs of a failed scenario).
    * E2E_WATCHER=inotify (or any --watcher name) runs every daemon on that change source; by
-   * default they take `auto` (inotify on Linux).
+   * default they take `auto` (fanotify: the daemons run as root).
    */
   async startDaemon(on: string, replicas: ReplicaConfig[], extra: Record<string, unknown> = {}): Promise<DaemonProcess> {
     const node = this.node(on);

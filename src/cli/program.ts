@@ -189,7 +189,7 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
 function watcherOption(): Option {
   return new Option(
     '--watcher <name>',
-    `change source (default ${defaults.watcher}: inotify on Linux, bsm-audit on FreeBSD, else poll; fanotify, linux-audit and poll on request; see README "Change sources")`,
+    `change source (default ${defaults.watcher}: fanotify on Linux as root, else inotify; bsm-audit on FreeBSD; else poll; linux-audit and poll on request; see README "Change sources")`,
   ).choices(WATCHERS);
 }
 

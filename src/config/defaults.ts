@@ -56,8 +56,8 @@ export const defaults = {
   logLevel: 'info',
   /** Log format: auto is readable lines on a TTY and JSON otherwise (systemd, files, pipes). */
   logFormat: 'auto',
-  /** Change source (watch/select.ts): auto takes inotify on Linux (fanotify is opt-in until a
-   *  stall seen once in the e2e faults scenario is understood), bsm-audit on FreeBSD. */
+  /** Change source (watch/select.ts): auto takes fanotify on Linux as root where the
+   *  filesystem allows, else inotify; bsm-audit on FreeBSD; else poll. */
   watcher: 'auto',
 
   // Internal tunables: not in the config file; here so that every number has its reason.

@@ -96,7 +96,7 @@ async function collect(it: AsyncIterable<FsEvent[]>): Promise<FsEvent[][]> {
   return all;
 }
 
-// The fallback tests run auto over two sources, in the order Linux will have once fanotify leads it.
+// The fallback tests run auto over Linux's two sources, fanotify first.
 const LINUX_WITH_FANOTIFY: SourceName[] = ['fanotify', 'inotify'];
 // `auto` follows autoOrder(process.platform): pin the platform so the order is Linux's here.
 const realPlatform = Object.getOwnPropertyDescriptor(process, 'platform') as PropertyDescriptor;
@@ -105,7 +105,7 @@ afterAll(() => Object.defineProperty(process, 'platform', realPlatform));
 
 describe('autoOrder', () => {
   it.each<[NodeJS.Platform, SourceName[]]>([
-    ['linux', ['inotify']],
+    ['linux', LINUX_WITH_FANOTIFY],
     ['freebsd', ['bsm-audit', 'poll']],
     ['darwin', ['poll']],
     ['win32', ['poll']],

@@ -14,14 +14,12 @@ const factories: Record<SourceName, () => Promise<(opts: SourceOptions) => Event
 };
 
 /**
- * The sources `auto` tries, best first, on this platform. On Linux that is inotify for now:
- * fanotify (opt-in, `--watcher fanotify`) passed the conformance table and the daemon's
- * per-source tests, but once in the e2e `faults` scenario replication stalled for ~26 s while it
- * ran (changes held as settling, cause not yet found; see docs/watchers/fanotify.md). It becomes
- * auto's first choice on Linux once that is understood.
+ * The sources `auto` tries, best first, on this platform. On Linux fanotify leads: one mark,
+ * whatever the number of directories, and the writer's pid; it needs root and a filesystem it
+ * can mark, and rejects UNSUPPORTED otherwise (then inotify runs, with the reason logged).
  */
 export function autoOrder(platform: NodeJS.Platform = process.platform): SourceName[] {
-  if (platform === 'linux') return ['inotify'];
+  if (platform === 'linux') return ['fanotify', 'inotify'];
   if (platform === 'freebsd') return ['bsm-audit', 'poll'];
   return ['poll'];
 }
