@@ -1,5 +1,6 @@
 /**
- * Bring a test cluster up by hand and poke at it (network namespaces; NEEDS ROOT).
+ * Bring a test cluster up by hand and poke at it (NEEDS ROOT; E2E_PROVIDER picks the provider,
+ * default netns: network namespaces; E2E_INVENTORY the ssh provider's hosts).
  *
  *   npx tsx e2e/cluster-cli.ts up <topology>   leaves the cluster running
  *   npx tsx e2e/cluster-cli.ts status          lists its nodes (and how to ssh to them)
@@ -10,7 +11,7 @@
  */
 import { execa } from 'execa';
 import type { Cluster } from './harness/cluster.js';
-import { NetnsProvider } from './harness/providers/netns.js';
+import { providerFromEnv } from './harness/providers/index.js';
 import { topologies, topologyByName } from './harness/topologies.js';
 
 const USAGE = `usage: npx tsx e2e/cluster-cli.ts <command>
@@ -40,7 +41,7 @@ function describe(cluster: Cluster): string {
 
 async function main(argv: readonly string[]): Promise<number> {
   const [cmd, arg] = argv;
-  const provider = new NetnsProvider();
+  const provider = await providerFromEnv();
   const log = (line: string): void => console.log(line);
   switch (cmd) {
     case 'up': {

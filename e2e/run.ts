@@ -3,12 +3,15 @@
  *   npm run e2e                      all of them
  *   npm run e2e -- farm-1to4 faults  the named ones
  *   npm run e2e -- --summary FILE    also write {passed, failed, results} as JSON to FILE
+ *   npm run e2e -- --provider NAME   on clusters of that provider (providers/index.ts; default netns)
+ *   npm run e2e -- --inventory FILE  the hosts of the ssh provider
  * Prints each scenario's report, then a table and the closing line "N passed, M failed".
- * Needs root (network namespaces). Exit code 1 when any scenario failed.
+ * Needs root (network namespaces, containers). Exit code 1 when any scenario failed.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { DEFAULT_PROVIDER, PROVIDERS } from './harness/providers/index.js';
 import type { ScenarioResult } from './scenarios/lib.js';
 
 export const allScenarios = ['master-slave', 'farm-1to4', 'mesh-4way', 'mesh-loop', 'large-dir', 'faults'] as const;
@@ -17,9 +20,30 @@ const here = import.meta.dirname;
 const resultsDir = path.join(here, 'results');
 export const lockFile = '/tmp/lm-e2e.lock';
 const args = process.argv.slice(2);
-const summaryAt = args.indexOf('--summary');
-const summaryFile = summaryAt >= 0 ? args[summaryAt + 1] : undefined;
-const names = args.filter((a, i) => !a.startsWith('--') && (summaryAt < 0 || i !== summaryAt + 1));
+const VALUED = ['--summary', '--provider', '--inventory'];
+/** The value of a flag that takes one (`--flag VALUE` or `--flag=VALUE`). */
+function flag(name: string): string | undefined {
+  const at = args.indexOf(name);
+  if (at >= 0) return args[at + 1];
+  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+for (const a of args)
+  if (a.startsWith('--') && !VALUED.includes(a.split('=')[0] as string)) {
+    console.error(`unknown option ${a} (known: ${VALUED.join(', ')})`);
+    process.exit(2);
+  }
+const summaryFile = flag('--summary');
+const providerName = flag('--provider') ?? process.env.E2E_PROVIDER ?? DEFAULT_PROVIDER;
+const inventory = flag('--inventory') ?? process.env.E2E_INVENTORY;
+if (!(providerName in PROVIDERS)) {
+  console.error(`unknown provider "${providerName}" (known: ${Object.keys(PROVIDERS).join(', ')})`);
+  process.exit(2);
+}
+if (inventory !== undefined && !existsSync(inventory)) {
+  console.error(`--inventory ${inventory}: no such file`);
+  process.exit(2);
+}
+const names = args.filter((a, i) => !a.startsWith('--') && !VALUED.includes(args[i - 1] ?? ''));
 const chosen = names.length > 0 ? names : [...allScenarios];
 for (const n of chosen) if (!existsSync(path.join(here, 'scenarios', `${n}.ts`))) {
   console.error(`unknown scenario "${n}" (known: ${allScenarios.join(', ')})`);
@@ -35,6 +59,7 @@ for (const name of chosen) {
   // Bounded: a scenario that hangs past 10 minutes is killed (its cluster is cleaned by the next up()).
   const r = await execa('flock', [lockFile, 'node', '--import', 'tsx', path.join(here, 'scenarios', `${name}.ts`)], {
     stdio: 'inherit',
+    env: { E2E_PROVIDER: providerName, ...(inventory ? { E2E_INVENTORY: path.resolve(inventory) } : {}) },
     reject: false,
     timeout: 10 * 60_000,
     forceKillAfterDelay: 10_000,

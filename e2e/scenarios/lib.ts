@@ -15,11 +15,11 @@ import { stringify } from 'yaml';
 import { chalk, spinner } from 'zx';
 import type { DaemonStatus } from '../../src/core/status.js';
 import { churnSeed } from '../harness/churn.js';
-import type { Cluster, ClusterProvider } from '../harness/cluster.js';
+import type { Cluster } from '../harness/cluster.js';
 import { DaemonProcess } from '../harness/daemon.js';
 import { connectAll, type NodeSession } from '../harness/node.js';
 import { poll } from '../harness/poll.js';
-import { NetnsProvider } from '../harness/providers/netns.js';
+import { providerFromEnv } from '../harness/providers/index.js';
 import { topologyByName } from '../harness/topologies.js';
 import { awaitConverged, type Converged } from '../harness/tree.js';
 import { batchLogMax, lagStats, LIVE_LAG_BOUND_MS, slowBatches } from './lib/lag.js';
@@ -223,14 +223,6 @@ async function waiting<T>(title: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The cluster provider of this run. Namespaces on this machine for now; containers and VMs (a
- * later issue) plug in here, and the scenarios do not change.
- */
-function provider(): ClusterProvider {
-  return new NetnsProvider();
-}
-
-/**
  * Runs one scenario on a fresh cluster of `topology`: brings it up, runs `body`, always stops the
  * daemons and tears the cluster down, prints PASS/FAIL with the figures, writes the JSON result
  * and sets the exit code. Needs root (network namespaces).
@@ -251,7 +243,7 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    cluster = await provider().up(topologyByName(topology));
+    cluster = await (await providerFromEnv()).up(topologyByName(topology));
     const sessions = await connectAll(cluster.nodes);
     s = new Scenario(name, cluster, new Map(sessions.map((n) => [n.name, n])));
     await body(s);

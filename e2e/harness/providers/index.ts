@@ -1,0 +1,31 @@
+import type { ClusterProvider } from '../cluster.js';
+
+/**
+ * The cluster providers, by the name `npm run e2e -- --provider NAME` takes. Each is loaded only
+ * when chosen (a provider may need packages or tools the others do not).
+ *
+ * How a scenario process learns its provider: `E2E_PROVIDER` (default `netns`) and, for the
+ * providers that read one, `E2E_INVENTORY` (a path). e2e/run.ts sets both from its flags.
+ */
+export interface ProviderOptions {
+  /** An inventory file of existing hosts (the ssh provider). */
+  readonly inventory?: string;
+}
+
+export const PROVIDERS: Record<string, (o: ProviderOptions) => Promise<ClusterProvider>> = {
+  netns: async () => new (await import('./netns.js')).NetnsProvider(),
+};
+
+export const DEFAULT_PROVIDER = 'netns';
+
+/** The provider named `name`, or a thrown error that lists the known ones. */
+export async function providerByName(name: string, o: ProviderOptions = {}): Promise<ClusterProvider> {
+  const make = PROVIDERS[name];
+  if (!make) throw new Error(`unknown provider '${name}' (known: ${Object.keys(PROVIDERS).join(', ')})`);
+  return await make(o);
+}
+
+/** The provider this process was started for (E2E_PROVIDER, E2E_INVENTORY). */
+export async function providerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ClusterProvider> {
+  return await providerByName(env.E2E_PROVIDER || DEFAULT_PROVIDER, env.E2E_INVENTORY ? { inventory: env.E2E_INVENTORY } : {});
+}
