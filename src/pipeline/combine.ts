@@ -116,21 +116,35 @@ export class ChangeSet {
     let open = this.openBelow.get(cover.path);
     if (state === 'open') {
       (open ??= new Map()).set(path, Math.max(time, open.get(path) ?? time));
-    } else if (open && state === 'dir-gone') {
-      for (const p of open.keys()) if (isWithin(p, path)) open.delete(p);
-    } else {
-      open?.delete(path);
+      this.openBelow.set(cover.path, open);
+      cover.open = true;
+      cover.openLast = Math.max(cover.openLast ?? time, time); // O(1) on the hot path: a burst below one tree
+      return;
     }
-    if (open && open.size > 0) this.openBelow.set(cover.path, open);
-    else this.openBelow.delete(cover.path);
-    this.syncOpen(cover);
+    if (!open) return this.syncOpen(cover);
+    // A file's close recomputes the latest time only when that file held it.
+    let stale = false;
+    if (state === 'dir-gone') {
+      for (const [p, at] of open) if (isWithin(p, path) && open.delete(p)) stale ||= at >= (cover.openLast ?? 0);
+    } else {
+      const at = open.get(path);
+      stale = open.delete(path) && (at ?? 0) >= (cover.openLast ?? 0);
+    }
+    if (open.size === 0) this.openBelow.delete(cover.path);
+    if (stale || open.size === 0) this.syncOpen(cover);
   }
 
+  /** Sets a recursive change's `open` and `openLast` from the files held open below it. */
   private syncOpen(cover: Change): void {
     const open = this.openBelow.get(cover.path);
     cover.open = open !== undefined;
-    if (open) cover.openLast = Math.max(...open.values());
-    else delete cover.openLast;
+    if (!open) {
+      delete cover.openLast;
+      return;
+    }
+    let last = -Infinity;
+    for (const at of open.values()) last = Math.max(last, at);
+    cover.openLast = last;
   }
 
   /** The pending recursive sync of a strict ancestor of `path`, if any. */

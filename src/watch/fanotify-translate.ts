@@ -163,5 +163,4 @@ export class FanotifyTranslator {
     if ((place.dirAbs === '/' ? `/${ref.name}` : `${place.dirAbs}/${ref.name}`) === this.o.root)
       throw new WatchError(`the watched directory ${Buffer.from(this.o.root, 'latin1').toString('utf8')} was deleted or moved away`, 'ROOT_GONE');
   }
-
 }

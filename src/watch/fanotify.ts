@@ -135,12 +135,13 @@ class FanotifyEventSource implements FanotifySource {
       throw e;
     }
     this.#resolver = new HandleResolver(ffi, this.#rootFd, this.#o.handleCacheEntries);
+    const rootSlash = Buffer.from(this.#root === '/' ? '/' : `${this.#root}/`, 'latin1'); // #root is a latin1 byte string
     this.#translator = new FanotifyTranslator({
       root: this.#root,
       isExcluded: this.#o.isExcluded,
       resolver: this.#resolver,
       ownPid: process.pid,
-      awaitsClose: (rel) => awaitsClose(Buffer.concat([Buffer.from(this.#root, 'latin1'), Buffer.from('/'), toBytes(rel)])),
+      awaitsClose: (rel) => awaitsClose(Buffer.concat([rootSlash, toBytes(rel)])),
       ...(this.#o.ignoreWriters ? { ignoreWriters: this.#o.ignoreWriters } : {}),
     });
     this.#loopDone = this.#loop();

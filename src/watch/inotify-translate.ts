@@ -1,4 +1,4 @@
-import { joinRel, toBytes, type RelPath } from '../core/path.js';
+import { joinBytes, joinRel, type RelPath } from '../core/path.js';
 import type { FsEvent } from '../core/event.js';
 import { awaitsClose } from './awaits-close.js';
 import { pairMoves } from './inotify-moves.js';
@@ -109,7 +109,7 @@ export class InotifyTranslator {
       out.push({ kind: 'create', path, isDir, time });
       return;
     }
-    out.push({ kind: 'create', path, isDir, closed: movedIn || !awaitsClose(Buffer.concat([Buffer.from(this.rootDisplay), Buffer.from('/'), toBytes(path)])), time });
+    out.push({ kind: 'create', path, isDir, closed: movedIn || !awaitsClose(joinBytes(this.rootDisplay, path)), time });
   }
 
   /** An IN_MOVED_FROM without its IN_MOVED_TO: moved out of the tree. */
