@@ -1,0 +1,138 @@
+/**
+ * The ssh provider's self-test: netns nodes taken as pre-existing hosts (NEEDS ROOT).
+ *
+ *   npx tsx e2e/harness/providers/ssh/netns-hosts.ts up FILE [--nodes N]
+ *       brings up a netns cluster (one node per node name of every topology: web1, web2, ftp1,
+ *       web3, web4, n1..n4, src1, dst1, dst2 — 12 hosts, /srv 1024 MiB each; --nodes N: the
+ *       first N of those) and writes an inventory FILE describing its nodes as existing hosts
+ *   npx tsx e2e/harness/providers/ssh/netns-hosts.ts down
+ *       removes that netns cluster
+ *   flock /tmp/lm-e2e.lock npx tsx e2e/harness/providers/ssh/netns-hosts.ts run FILE [scenario...]
+ *       up, every scenario (or the named ones) through `e2e/run.ts --provider ssh --inventory
+ *       FILE`, down. Must hold the cluster lock for the whole run (it refuses when the lock is
+ *       free); tells run.ts so with E2E_LOCK=held.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { formatInventory, type InventoryInput } from '../../../../vagrant/inventory-format.js';
+import type { NodeInfo, Topology } from '../../cluster.js';
+import { topologies } from '../../topologies.js';
+import { NetnsProvider } from '../netns.js';
+
+const LOCK_FILE = '/tmp/lm-e2e.lock';
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/** Every node name of every topology, in first-seen order (by-name mapping then fits them all). */
+export function hostNames(): string[] {
+  return [...new Set(Object.values(topologies).flatMap((t) => t.nodes.map((n) => n.name)))];
+}
+
+/** The largest data filesystem any topology asks for. */
+export function hostsDataSizeMiB(): number {
+  return Math.max(...Object.values(topologies).map((t) => t.dataSizeMiB ?? 256));
+}
+
+/** An inventory describing netns nodes as existing hosts (pure). */
+export function inventoryOf(nodes: readonly NodeInfo[]): InventoryInput {
+  return {
+    version: 1,
+    nodes: nodes.map((n) => ({
+      name: n.name,
+      os: 'linux' as const,
+      address: n.address,
+      ...(n.ssh.host === n.address ? {} : { sshHost: n.ssh.host }),
+      port: n.ssh.port,
+      user: n.ssh.user,
+      identityFile: n.ssh.privateKeyPath,
+      knownHostsFile: n.ssh.knownHostsPath,
+      dataDir: n.dataDir,
+      projectDir: n.projectDir,
+      rsyncModule: n.peer.rsyncModule,
+      rsyncUser: n.peer.rsyncUser,
+      rsyncPort: n.peer.rsyncPort,
+      rsyncPasswordFile: n.peer.rsyncPasswordFile,
+      comment: 'netns node taken as an existing host (e2e/harness/providers/ssh/netns-hosts.ts)',
+    })),
+  };
+}
+
+const log = (line: string): void => console.log(line);
+
+async function up(file: string, count: number | undefined): Promise<number> {
+  const names = hostNames().slice(0, count);
+  const topology: Topology = { name: 'netns-hosts', dataSizeMiB: hostsDataSizeMiB(), nodes: names.map((name) => ({ name, role: 'host' })) };
+  const t0 = performance.now();
+  const cluster = await new NetnsProvider().up(topology, { log });
+  const ms = performance.now() - t0;
+  const text = formatInventory(inventoryOf(cluster.nodes), ['netns nodes as existing hosts, for the ssh provider (made by netns-hosts.ts up)']);
+  await writeFile(file, text, { mode: 0o600 });
+  log(`netns-hosts: ${names.length} hosts up in ${ms.toFixed(0)} ms, inventory ${file}`);
+  return ms;
+}
+
+async function down(): Promise<number> {
+  const t0 = performance.now();
+  await new NetnsProvider().cleanup({ log });
+  const ms = performance.now() - t0;
+  log(`netns-hosts: down in ${ms.toFixed(0)} ms`);
+  return ms;
+}
+
+/** True when someone (our flock parent, normally) holds the cluster lock. */
+async function lockHeld(): Promise<boolean> {
+  const r = await execa('flock', ['-n', '-E', '75', LOCK_FILE, 'true'], { reject: false, timeout: 10_000 });
+  return r.exitCode === 75;
+}
+
+async function run(file: string, scenarios: readonly string[]): Promise<number> {
+  if (!(await lockHeld())) {
+    throw new Error(`run must hold the cluster lock: flock ${LOCK_FILE} npx tsx ${path.relative(process.cwd(), fileURLToPath(import.meta.url))} run ${file} ...`);
+  }
+  const upMs = await up(file, undefined);
+  let code = 1;
+  try {
+    const r = await execa('node', ['--import', 'tsx', path.join(REPO, 'e2e', 'run.ts'), '--provider', 'ssh', '--inventory', path.resolve(file), ...scenarios], {
+      stdio: 'inherit',
+      env: { E2E_LOCK: 'held' },
+      reject: false,
+      timeout: 90 * 60_000,
+      forceKillAfterDelay: 10_000,
+    });
+    code = r.exitCode ?? 1;
+  } finally {
+    const downMs = await down();
+    log(`netns-hosts: hosts up ${upMs.toFixed(0)} ms, down ${downMs.toFixed(0)} ms`);
+  }
+  return code;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [cmd, file, ...rest] = argv;
+  if (cmd === 'up' && file) {
+    const at = rest.indexOf('--nodes');
+    const n = at >= 0 ? Number(rest[at + 1]) : undefined;
+    if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new Error('--nodes N: a positive integer');
+    await up(file, n);
+    return 0;
+  }
+  if (cmd === 'down') {
+    await down();
+    return 0;
+  }
+  if (cmd === 'run' && file) return run(file, rest);
+  throw new Error('usage: netns-hosts.ts up FILE [--nodes N] | down | run FILE [scenario...] (see the top of the file)');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(`netns-hosts: ${(e as Error).message}`);
+      process.exitCode = 1;
+    },
+  );
+}
