@@ -43,3 +43,15 @@ install -d -m 0755 /srv/data
 df -h /srv | tail -n 1
 
 sysrc -q sshd_enable=YES rsyncd_enable=YES >/dev/null
+
+# pf for the e2e harness's network faults (ssh provider, e2e/harness/providers/faults/pf.ts): the
+# main ruleset only calls the anchor `livemirror-e2e`, which the harness fills with
+# `pfctl -a livemirror-e2e -f -` (disconnect, partition) and flushes again; empty, it passes all.
+pfconf=/etc/pf.conf
+touch "$pfconf"
+grep -qxF 'anchor "livemirror-e2e"' "$pfconf" || echo 'anchor "livemirror-e2e"' >> "$pfconf"
+sysrc -q pf_enable=YES pf_rules="$pfconf" >/dev/null
+kldstat -q -m pf || kldload pf
+pfctl -q -f "$pfconf"
+pfctl -s info | grep -q '^Status: Enabled' || pfctl -q -e
+pfctl -s Anchors | grep -q 'livemirror-e2e' || echo "provision-freebsd: pf does not list the anchor livemirror-e2e" >&2

@@ -3,7 +3,7 @@ import type { DiskFill, ProcessSignal, RateLimit } from '../../cluster.js';
 import { dfArgv, fillCommand, fillDir, FILL_PREFIX, freeCommand, parseDf } from './disk.js';
 import { type Command, type HostRunner, runAll, runCommand } from './host-runner.js';
 import { type ControllerSsh, nftDisconnect, nftHeal, nftPartition, nftReconnect, nftRemoveAll } from './nft.js';
-import { pfFlush, pfKillStates, pfLoad } from './pf.js';
+import { PF_ANCHOR, pfAnchorCalled, pfCheck, pfFlush, pfKillStates, pfLoad } from './pf.js';
 import { killCommand } from './signal.js';
 import { tcClear, tcHint, tcLimit } from './tc.js';
 
@@ -118,7 +118,17 @@ class FreebsdFaults extends CommonFaults implements HostFaults {
   private blocked = new Set<string>();
   private disconnected = false;
 
+  private anchorChecked = false;
+
   private async load(extra: readonly Command[] = []): Promise<void> {
+    if (!this.anchorChecked) {
+      // Rules in an anchor the main ruleset never calls would load fine and do nothing.
+      const r = await runCommand(this.ctx.runner, pfCheck());
+      if (!pfAnchorCalled(r.stdout)) {
+        throw new Error(`${this.ctx.runner.name}: pf does not call the anchor ${PF_ANCHOR} (pf.conf needs \`anchor "${PF_ANCHOR}"\` and pf enabled: vagrant/provision-freebsd.sh)`);
+      }
+      this.anchorChecked = true;
+    }
     const state = {
       blocked: [...this.blocked],
       disconnected: this.disconnected ? { iface: this.ctx.iface, controller: this.ctx.controller } : undefined,

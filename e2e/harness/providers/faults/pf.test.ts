@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pfFlush, pfKillStates, pfLoad, pfRules } from './pf.js';
+import { pfAnchorCalled, pfFlush, pfKillStates, pfLoad, pfRules } from './pf.js';
 
 describe('pf fault rules (anchor livemirror-e2e)', () => {
   it('no fault: the anchor is flushed', () => {
@@ -30,5 +30,10 @@ describe('pf fault rules (anchor livemirror-e2e)', () => {
   it('kills the states of a partitioned peer both ways', () => {
     expect(pfKillStates('10.0.0.9').map((c) => c.argv.join(' '))).toEqual(['pfctl -q -k 10.0.0.9', 'pfctl -q -k 0.0.0.0/0 -k 10.0.0.9']);
     expect(() => pfRules({ blocked: ['any'] })).toThrow(/invalid IPv4/);
+  });
+
+  it('sees whether the main ruleset calls the anchor', () => {
+    expect(pfAnchorCalled('  livemirror-e2e\n')).toBe(true);
+    expect(pfAnchorCalled('  other\n  livemirror-e2e-x\n')).toBe(false);
   });
 });

@@ -59,7 +59,12 @@ export function pfKillStates(address: string): Command[] {
   ];
 }
 
-/** Fails (with a hint) unless pf is enabled and the main ruleset calls our anchor. */
+/** Lists the anchors of the loaded ruleset (pfAnchorCalled reads the answer). */
 export function pfCheck(): Command {
   return { argv: ['pfctl', '-s', 'Anchors'] };
+}
+
+/** True when `pfctl -s Anchors` output lists our anchor. */
+export function pfAnchorCalled(text: string): boolean {
+  return text.split('\n').some((l) => l.trim() === PF_ANCHOR);
 }
