@@ -47,8 +47,34 @@ const MAX_OUTPUT = 512 * 1024 * 1024;
 export const SPAWNED_DIR = '.livemirror-e2e';
 export const SPAWNED_FILE = `${SPAWNED_DIR}/spawned`;
 
-/** `sh -c` body: exit 0 once process $1 is gone, 124 after $2 rounds of 50 ms. */
-const WAIT_EXIT_SCRIPT = 'i=0; while kill -0 "$1" 2>/dev/null; do i=$((i + 1)); if [ "$i" -ge "$2" ]; then exit 124; fi; sleep 0.05; done';
+/**
+ * The command line spawnBackground runs: starts `argv` in its own session (`setsid` in a
+ * background job is not a group leader, so it does not fork: $! is the pid of the program itself,
+ * setsid and env both exec), prints its pid, and appends `pid lstart` to SPAWNED_FILE — `cd` alone
+ * goes to the home directory that path is relative to (before and after the program's cwd); `ps` finds nothing for a process that
+ * has already exited (then there is nothing to stop).
+ */
+export function spawnLine(argv: readonly Arg[], opts: { logFile: string; cwd?: string; env?: Readonly<Record<string, string>> }): Buffer {
+  const envArgs = Object.entries(opts.env ?? {}).map(([k, v]) => `${checkEnvName(k)}=${v}`);
+  return script([
+    'cd', op(';'), 'mkdir', '-p', SPAWNED_DIR, op(';'),
+    'cd', '--', opts.cwd ?? '/', op('||'), 'exit', '97', op(';'),
+    'setsid', 'env', '--', ...envArgs, ...argv,
+    op('>>'), opts.logFile, op('2>&1'), op('<'), '/dev/null', op('&'),
+    'echo', op('$!'), op(';'),
+    'cd', op(';'),
+    'ps', '-o', 'pid=', '-o', 'lstart=', '-p', op('$!'), op('>>'), SPAWNED_FILE, op(';'),
+    'true',
+  ]);
+}
+
+/**
+ * `sh -c` body: exit 0 once process $1 is gone (or a zombie nobody has reaped yet), 124 after $2
+ * rounds of 50 ms. `ps -o stat=` is the same on Linux and FreeBSD.
+ */
+export const WAIT_EXIT_SCRIPT =
+  'gone() { s=$(ps -o stat= -p "$1" 2>/dev/null) || return 0; case $s in *Z*|"") return 0 ;; esac; return 1; }; ' +
+  'i=0; until gone "$1"; do i=$((i + 1)); if [ "$i" -ge "$2" ]; then exit 124; fi; sleep 0.05; done';
 
 /**
  * Drives one node over ssh, as an operator on that host would: command lines (`$`, zx style) and
@@ -154,21 +180,7 @@ export class NodeSession {
     argv: readonly Arg[],
     opts: { logFile: string; cwd?: string; env?: Readonly<Record<string, string>> },
   ): Promise<number> {
-    const envArgs = Object.entries(opts.env ?? {}).map(([k, v]) => `${checkEnvName(k)}=${v}`);
-    // `setsid` in a background job is not a group leader, so it does not fork: $! is the pid
-    // of the program itself (setsid and env both exec).
-    // The record: `cd` alone goes back to the home directory, where SPAWNED_FILE is relative to;
-    // `ps` finds nothing for a process that has already exited (then there is nothing to stop).
-    const line = script([
-      'mkdir', '-p', SPAWNED_DIR, op(';'),
-      'cd', '--', opts.cwd ?? '/', op('||'), 'exit', '97', op(';'),
-      'setsid', 'env', '--', ...envArgs, ...argv,
-      op('>>'), opts.logFile, op('2>&1'), op('<'), '/dev/null', op('&'),
-      'echo', op('$!'), op(';'),
-      'cd', op(';'),
-      'ps', '-o', 'pid=', '-o', 'lstart=', '-p', op('$!'), op('>>'), SPAWNED_FILE, op(';'),
-      'true',
-    ]);
+    const line = spawnLine(argv, opts);
     const r = await this.execLine(line, { timeoutMs: 15_000 });
     const pid = Number.parseInt(r.stdout.toString().trim(), 10);
     if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) {

@@ -31,6 +31,7 @@ fi
 export const STOP_SPAWNED = `f=$1 rounds=$2
 [ -f "$f" ] || exit 0
 norm() { tr -s ' \\t' '  ' | sed -e 's/^ //' -e 's/ $//'; }
+live() { s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; case $s in *Z*|'') return 1 ;; esac; }
 pids=
 while read -r pid start; do
   case $pid in ''|*[!0-9]*) continue ;; esac
@@ -44,7 +45,7 @@ done < "$f"
 all=$pids i=0
 while [ -n "$pids" ]; do
   left=
-  for p in $pids; do if kill -0 "$p" 2>/dev/null; then left="$left $p"; fi; done
+  for p in $pids; do if live "$p"; then left="$left $p"; fi; done
   pids=$left
   [ -n "$pids" ] || break
   i=$((i + 1))
