@@ -232,6 +232,7 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
   console.log(chalk.bold(`\n▶ ${name}`));
   let cluster: Cluster | undefined;
   let s: Scenario | undefined;
+  let sessions: NodeSession[] = [];
   let error: string | undefined;
   const onSignal = () => {
     void (async () => {
@@ -244,7 +245,7 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
   process.once('SIGTERM', onSignal);
   try {
     cluster = await (await providerFromEnv()).up(topologyByName(topology));
-    const sessions = await connectAll(cluster.nodes);
+    sessions = await connectAll(cluster.nodes);
     s = new Scenario(name, cluster, new Map(sessions.map((n) => [n.name, n])));
     await body(s);
   } catch (e) {
@@ -256,6 +257,9 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
       if (error !== undefined) await cluster.saveServiceLogs(path.join(resultsDir, `${name}-logs`)).catch(() => undefined);
       await cluster.down();
     }
+    // Hosts that outlive the cluster (ssh provider) keep these connections open otherwise, and
+    // with them this process.
+    await Promise.all(sessions.map((n) => n.close()));
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
