@@ -1,4 +1,5 @@
 import type { InventoryOs } from '../../../../vagrant/inventory-format.js';
+import { NODE_FILL_PREFIX } from '../shared/layout.js';
 import type { Command } from './host-runner.js';
 
 /**
@@ -7,7 +8,8 @@ import type { Command } from './host-runner.js';
  * (FreeBSD, or a Linux filesystem without fallocate); freeing removes them.
  */
 
-export const FILL_PREFIX = '.livemirror-e2e-fill';
+/** The same fill files as the netns and container nodes' (shared/disk-fill.ts, which knows only their fixed /srv). */
+export const FILL_PREFIX = NODE_FILL_PREFIX;
 
 export interface DfLine {
   /** Bytes available to root... as df reports them (POSIX `df -P -k`: 1024-byte blocks). */

@@ -1,5 +1,6 @@
 import type { Inventory, InventoryNode } from '../../../../vagrant/inventory-format.js';
 import type { NodeInfo, NodeSpec, Topology } from '../../cluster.js';
+import { NODE_HOME } from '../shared/layout.js';
 import { lookupName, parseKnownHosts, patternsMatch } from '../../../../src/replicate/ssh/known-hosts.js';
 
 /**
@@ -60,7 +61,7 @@ export function pinnedKnownHostsLine(knownHostsText: string, host: InventoryNode
 }
 
 /** Paths on every host for node-to-node access (what an inventory host must offer; vagrant/README.md). */
-export const PEER_HOME = '/root';
+export const PEER_HOME = NODE_HOME;
 
 /** The NodeInfo a scenario sees for topology node `spec` played by inventory host `host`. */
 export function nodeInfoFor(spec: NodeSpec, host: InventoryNode, keys: { privateKey: string; knownHostsLine: string }): NodeInfo {

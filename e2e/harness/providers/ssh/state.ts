@@ -2,12 +2,14 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import type { Topology } from '../../cluster.js';
+import { STATE_DIR } from '../shared/layout.js';
 import type { HostFacts } from './host.js';
 
 /**
  * The ssh provider's record of its cluster, so that attach() (another process: cluster-cli, a
  * scenario) finds it and cleanup() can reset its hosts after a crash. One per controller user.
- * Directory: E2E_SSH_STATE_DIR, default ~/.cache/livemirror-e2e.
+ * Directory: E2E_SSH_STATE_DIR; default the providers' STATE_DIR (/run/livemirror-e2e) for root,
+ * ~/.cache/livemirror-e2e for anyone else (the ssh provider needs no root on the controller).
  */
 export interface SshState {
   readonly version: 1;
@@ -23,7 +25,8 @@ export interface SshState {
 }
 
 export function stateFile(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.E2E_SSH_STATE_DIR || path.join(os.homedir(), '.cache', 'livemirror-e2e'), 'ssh-state.json');
+  const dir = env.E2E_SSH_STATE_DIR || (process.getuid?.() === 0 ? STATE_DIR : path.join(os.homedir(), '.cache', 'livemirror-e2e'));
+  return path.join(dir, 'ssh-state.json');
 }
 
 export function saveState(state: SshState): void {
