@@ -1,13 +1,14 @@
 /**
  * The ssh provider's self-test: netns nodes taken as pre-existing hosts (NEEDS ROOT).
  *
- *   npx tsx e2e/harness/providers/ssh/netns-hosts.ts up FILE [--nodes N]
+ *   npx tsx e2e/harness/providers/ssh/netns-hosts.ts up FILE [--nodes N] [--numbered]
  *       brings up a netns cluster (one node per node name of every topology: web1, web2, ftp1,
  *       web3, web4, n1..n4, src1, dst1, dst2 — 12 hosts, /srv 1024 MiB each; --nodes N: the
- *       first N of those) and writes an inventory FILE describing its nodes as existing hosts
+ *       first N of those; --numbered: named h1..hN instead, so that scenarios map onto the first
+ *       N hosts with aliases) and writes an inventory FILE describing its nodes as existing hosts
  *   npx tsx e2e/harness/providers/ssh/netns-hosts.ts down
  *       removes that netns cluster
- *   flock /tmp/lm-e2e.lock npx tsx e2e/harness/providers/ssh/netns-hosts.ts run FILE [scenario...]
+ *   flock /tmp/lm-e2e.lock npx tsx e2e/harness/providers/ssh/netns-hosts.ts run FILE [--numbered] [scenario...]
  *       up, every scenario (or the named ones) through `e2e/run.ts --provider ssh --inventory
  *       FILE`, down. Must hold the cluster lock for the whole run (it refuses when the lock is
  *       free); tells run.ts so with E2E_LOCK=held.
@@ -60,8 +61,9 @@ export function inventoryOf(nodes: readonly NodeInfo[]): InventoryInput {
 
 const log = (line: string): void => console.log(line);
 
-async function up(file: string, count: number | undefined): Promise<number> {
-  const names = hostNames().slice(0, count);
+async function up(file: string, count: number | undefined, numbered: boolean): Promise<number> {
+  const all = hostNames().slice(0, count);
+  const names = numbered ? all.map((_, i) => `h${i + 1}`) : all;
   const topology: Topology = { name: 'netns-hosts', dataSizeMiB: hostsDataSizeMiB(), nodes: names.map((name) => ({ name, role: 'host' })) };
   const t0 = performance.now();
   const cluster = await new NetnsProvider().up(topology, { log });
@@ -86,11 +88,11 @@ async function lockHeld(): Promise<boolean> {
   return r.exitCode === 75;
 }
 
-async function run(file: string, scenarios: readonly string[]): Promise<number> {
+async function run(file: string, scenarios: readonly string[], numbered: boolean): Promise<number> {
   if (!(await lockHeld())) {
     throw new Error(`run must hold the cluster lock: flock ${LOCK_FILE} npx tsx ${path.relative(process.cwd(), fileURLToPath(import.meta.url))} run ${file} ...`);
   }
-  const upMs = await up(file, undefined);
+  const upMs = await up(file, undefined, numbered);
   let code = 1;
   try {
     const r = await execa('node', ['--import', 'tsx', path.join(REPO, 'e2e', 'run.ts'), '--provider', 'ssh', '--inventory', path.resolve(file), ...scenarios], {
@@ -109,20 +111,22 @@ async function run(file: string, scenarios: readonly string[]): Promise<number> 
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [cmd, file, ...rest] = argv;
+  const [cmd, file, ...more] = argv;
+  const numbered = more.includes('--numbered');
+  const rest = more.filter((a) => a !== '--numbered');
   if (cmd === 'up' && file) {
     const at = rest.indexOf('--nodes');
     const n = at >= 0 ? Number(rest[at + 1]) : undefined;
     if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new Error('--nodes N: a positive integer');
-    await up(file, n);
+    await up(file, n, numbered);
     return 0;
   }
   if (cmd === 'down') {
     await down();
     return 0;
   }
-  if (cmd === 'run' && file) return run(file, rest);
-  throw new Error('usage: netns-hosts.ts up FILE [--nodes N] | down | run FILE [scenario...] (see the top of the file)');
+  if (cmd === 'run' && file) return run(file, rest, numbered);
+  throw new Error('usage: netns-hosts.ts up FILE [--nodes N] [--numbered] | down | run FILE [--numbered] [scenario...] (see the top of the file)');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
