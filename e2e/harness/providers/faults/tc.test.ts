@@ -26,6 +26,7 @@ describe('tc rate limits (tbf both ways, ingress through ifb)', () => {
     expect(c.map((x) => x.argv.join(' '))).toEqual(['tc qdisc del dev eth0 root', 'tc qdisc del dev eth0 ingress', `ip link del ${IFB_DEV}`]);
     expect(c[0]?.okIf?.test('Error: Cannot delete qdisc with handle of zero.')).toBe(true);
     expect(c[1]?.okIf?.test('Error: Invalid handle.')).toBe(true);
+    expect(c[1]?.okIf?.test('Error: Cannot find specified qdisc on specified device.')).toBe(true);
     expect(c[2]?.okIf?.test(`Cannot find device "${IFB_DEV}"`)).toBe(true);
   });
 

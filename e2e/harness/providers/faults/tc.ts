@@ -12,7 +12,7 @@ import { checkIface, type Command } from './host-runner.js';
 /** The ifb device that shapes the host's ingress (one per host: one cluster interface). */
 export const IFB_DEV = 'lme2e-ifb';
 
-const NOT_THERE = /No such file|Cannot find device|Invalid handle|handle of zero|Cannot delete qdisc with handle of zero|not found/i;
+const NOT_THERE = /No such file|Cannot find device|Cannot find specified qdisc|Invalid handle|handle of zero|Cannot delete qdisc with handle of zero|not found/i;
 
 /** tbf parameters for `limit`: burst at least a few frames and 1/50 s of traffic (timer granularity). */
 export function tbfParams(limit: RateLimit): string[] {
