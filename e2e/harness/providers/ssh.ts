@@ -29,7 +29,8 @@ export class SshProvider implements ClusterProvider {
   constructor(private readonly inventoryPath: string | undefined) {}
 
   async up(topology: Topology, options: UpOptions = {}): Promise<Cluster> {
-    const log = options.log ?? (() => undefined);
+    // E2E_SSH_LOG=1: timings on stderr even when the caller passes no log (scenarios do not).
+    const log = options.log ?? (process.env.E2E_SSH_LOG === '1' ? (l: string) => process.stderr.write(`${l}\n`) : () => undefined);
     validateTopology(topology);
     if (!this.inventoryPath) throw new Error('the ssh provider needs an inventory: --inventory FILE (or E2E_INVENTORY=FILE); format: vagrant/README.md');
     await this.cleanup(options);

@@ -97,7 +97,7 @@ async function run(file: string, scenarios: readonly string[], numbered: boolean
   try {
     const r = await execa('node', ['--import', 'tsx', path.join(REPO, 'e2e', 'run.ts'), '--provider', 'ssh', '--inventory', path.resolve(file), ...scenarios], {
       stdio: 'inherit',
-      env: { E2E_LOCK: 'held' },
+      env: { E2E_LOCK: 'held', E2E_SSH_LOG: '1' },
       reject: false,
       timeout: 90 * 60_000,
       forceKillAfterDelay: 10_000,
