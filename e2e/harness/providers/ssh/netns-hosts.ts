@@ -8,6 +8,8 @@
  *       N hosts with aliases) and writes an inventory FILE describing its nodes as existing hosts
  *   npx tsx e2e/harness/providers/ssh/netns-hosts.ts down
  *       removes that netns cluster
+ *   flock /tmp/lm-e2e.lock npx tsx e2e/harness/providers/ssh/netns-hosts.ts faults FILE
+ *       up, every fault operation of the ssh provider on n1..n3 and what down() leaves (ssh/fault-selftest.ts), down
  *   flock /tmp/lm-e2e.lock npx tsx e2e/harness/providers/ssh/netns-hosts.ts run FILE [--numbered] [scenario...]
  *       up, every scenario (or the named ones) through `e2e/run.ts --provider ssh --inventory
  *       FILE`, down. Must hold the cluster lock for the whole run (it refuses when the lock is
@@ -21,6 +23,7 @@ import { formatInventory, type InventoryInput } from '../../../../vagrant/invent
 import type { NodeInfo, Topology } from '../../cluster.js';
 import { topologies } from '../../topologies.js';
 import { NetnsProvider } from '../netns.js';
+import { faultSelftest } from './fault-selftest.js';
 
 const LOCK_FILE = '/tmp/lm-e2e.lock';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -88,10 +91,27 @@ async function lockHeld(): Promise<boolean> {
   return r.exitCode === 75;
 }
 
-async function run(file: string, scenarios: readonly string[], numbered: boolean): Promise<number> {
+async function requireLock(cmd: string, file: string): Promise<void> {
   if (!(await lockHeld())) {
-    throw new Error(`run must hold the cluster lock: flock ${LOCK_FILE} npx tsx ${path.relative(process.cwd(), fileURLToPath(import.meta.url))} run ${file} ...`);
+    throw new Error(`${cmd} must hold the cluster lock: flock ${LOCK_FILE} npx tsx ${path.relative(process.cwd(), fileURLToPath(import.meta.url))} ${cmd} ${file} ...`);
   }
+}
+
+async function faults(file: string): Promise<number> {
+  await requireLock('faults', file);
+  const upMs = await up(file, undefined, false);
+  try {
+    await faultSelftest(file, log);
+    log('netns-hosts: fault self-test passed');
+    return 0;
+  } finally {
+    const downMs = await down();
+    log(`netns-hosts: hosts up ${upMs.toFixed(0)} ms, down ${downMs.toFixed(0)} ms`);
+  }
+}
+
+async function run(file: string, scenarios: readonly string[], numbered: boolean): Promise<number> {
+  await requireLock('run', file);
   const upMs = await up(file, undefined, numbered);
   let code = 1;
   try {
@@ -126,7 +146,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'run' && file) return run(file, rest, numbered);
-  throw new Error('usage: netns-hosts.ts up FILE [--nodes N] [--numbered] | down | run FILE [--numbered] [scenario...] (see the top of the file)');
+  if (cmd === 'faults' && file) return faults(file);
+  throw new Error('usage: netns-hosts.ts up FILE [--nodes N] [--numbered] | down | run FILE [--numbered] [scenario...] | faults FILE (see the top of the file)');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
