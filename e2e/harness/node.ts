@@ -227,7 +227,12 @@ export class NodeSession {
     this.sftpChannel = undefined;
     if (!c) return;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 2000);
+      // A node that is gone (netns torn down: no FIN, no RST ever comes) would keep an ended
+      // socket open, and this process alive, for the kernel's FIN retries: destroy it.
+      const t = setTimeout(() => {
+        c.destroy();
+        resolve();
+      }, 2000);
       c.once('close', () => {
         clearTimeout(t);
         resolve();
