@@ -253,13 +253,13 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
   } finally {
     await s?.stopAll();
     if (error !== undefined) await s?.saveDaemonLogs(path.join(resultsDir, `${name}-logs`)).catch(() => undefined);
+    // Closed while the nodes still answer (a clean ssh disconnect): hosts that outlive the
+    // cluster (ssh provider) would keep these connections, and this process, alive otherwise.
+    await Promise.all(sessions.map((n) => n.close()));
     if (cluster) {
       if (error !== undefined) await cluster.saveServiceLogs(path.join(resultsDir, `${name}-logs`)).catch(() => undefined);
       await cluster.down();
     }
-    // Hosts that outlive the cluster (ssh provider) keep these connections open otherwise, and
-    // with them this process.
-    await Promise.all(sessions.map((n) => n.close()));
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
