@@ -14,6 +14,7 @@ export interface ProviderOptions {
 
 export const PROVIDERS: Record<string, (o: ProviderOptions) => Promise<ClusterProvider>> = {
   netns: async () => new (await import('./netns.js')).NetnsProvider(),
+  containers: async () => new (await import('./containers.js')).ContainersProvider(),
 };
 
 export const DEFAULT_PROVIDER = 'netns';
