@@ -12,6 +12,7 @@ import { teardown } from './containers/teardown.js';
 import { serviceLogTails } from './shared/service-logs.js';
 
 export { ContainersCluster } from './containers/containers-cluster.js';
+export { findContainerLeftovers } from './containers/leftovers.js';
 
 /**
  * Clusters of containers through testcontainers, on podman's Docker-compatible API (started by
@@ -33,10 +34,15 @@ export class ContainersProvider implements ClusterProvider {
     validateTopology(topology);
     const t0 = performance.now();
     const { client, engine } = await connect(log);
-    await teardown(client, loadState(), log);
-    await checkSubnetFree(SUBNET);
-    const tEngine = performance.now();
-    const image = await ensureImage(client, engine, log);
+    let image: string;
+    try {
+      await teardown(client, loadState(), log);
+      await checkSubnetFree(SUBNET);
+      image = await ensureImage(client, engine, log);
+    } catch (e) {
+      if (engine.service) await stopEngine().catch(() => undefined);
+      throw e;
+    }
     const tImage = performance.now();
     const state: ContainersState = {
       version: 1,
@@ -55,7 +61,7 @@ export class ContainersProvider implements ClusterProvider {
       const t = await bringUp(client, topology, state);
       log(
         `containers: ${topology.nodes.length} nodes of '${topology.name}' up in ${(performance.now() - t0).toFixed(0)} ms ` +
-          `(engine+cleanup ${(tEngine - t0).toFixed(0)}, image ${(tImage - tEngine).toFixed(0)}, files ${t.files.toFixed(0)}, ` +
+          `(engine+cleanup+image ${(tImage - t0).toFixed(0)}, files ${t.files.toFixed(0)}, ` +
           `network ${t.network.toFixed(0)}, containers ${t.containers.toFixed(0)})`,
       );
       return new ContainersCluster(client, state, log);
