@@ -3,6 +3,7 @@ import { containerName, nodeAddress, SUBNET } from './layout.js';
 import { parseState } from './state.js';
 import { clashingRoutes, cidrRange, overlaps } from './subnet.js';
 import { ifaceByIndex, tbfArgs } from './rate.js';
+import { networkRequest } from './bring-up.js';
 
 const state = {
   version: 1,
@@ -34,6 +35,16 @@ describe('addresses', () => {
     expect(() => nodeAddress(200)).toThrow();
     expect(() => nodeAddress(-1)).toThrow();
     expect(containerName('web1')).toBe('lm-e2e-web1');
+  });
+
+  it('the network is a labelled bridge on the subnet, gateway .1 (the controller side)', () => {
+    expect(networkRequest()).toEqual({
+      Name: 'livemirror-e2e',
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      IPAM: { Driver: 'default', Config: [{ Subnet: '10.213.9.0/24', Gateway: '10.213.9.1' }] },
+      Labels: { 'livemirror-e2e': '1' },
+    });
   });
 
   it('finds routes that clash with the subnet', () => {
