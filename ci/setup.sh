@@ -21,6 +21,11 @@ if [ "${1:-}" = --tests ]; then
   command -v vagrant >/dev/null || need+=(vagrant)
   command -v ruby >/dev/null || need+=(ruby)
   command -v shellcheck >/dev/null || need+=(shellcheck)
+  # ci/containers.sh: the containers provider on podman's Docker API (rootful, runc), its node
+  # image built from a debootstrap root (no registry is reachable).
+  command -v podman >/dev/null || need+=(podman)
+  command -v runc >/dev/null || need+=(runc)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
   if command -v dpkg-query >/dev/null && ! dpkg-query -W -f='${Status}' vagrant-libvirt 2>/dev/null | grep -q 'ok installed'; then
     need+=(vagrant-libvirt)                        # so that validate checks the libvirt settings too
   fi
@@ -38,6 +43,24 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "       install them with: sudo apt-get install ${need[*]}" >&2
     exit 1
   fi
+fi
+
+# Rootful podman without systemd (CI, containers): the cgroupfs manager, runc (crun refuses hybrid
+# cgroups), events in a file (no journald) and ulimits the kernel accepts (podman's default
+# RLIMIT_NPROC is refused). Written only where no containers.conf exists: a user's stays as it is.
+if [ "${1:-}" = --tests ] && [ "$(id -u)" = 0 ] && command -v podman >/dev/null && [ ! -e /etc/containers/containers.conf ]; then
+  echo "setup: writing /etc/containers/containers.conf (cgroupfs, runc, file events)"
+  mkdir -p /etc/containers
+  cat > /etc/containers/containers.conf <<'CONF'
+# Written by livemirror's ci/setup.sh: rootful podman on a machine without systemd.
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+CONF
 fi
 
 # The event source needs one inotify watch per directory; raise a low limit for the tests' big trees.

@@ -18,6 +18,7 @@ export const PROVIDERS: Record<string, (o: ProviderOptions) => Promise<ClusterPr
     if (!o.inventory) throw new Error('the ssh provider needs an inventory: --inventory FILE (or E2E_INVENTORY=FILE); format: vagrant/README.md');
     return new (await import('./ssh.js')).SshProvider(o.inventory);
   },
+  containers: async () => new (await import('./containers.js')).ContainersProvider(),
 };
 
 /** Providers that cannot run without an inventory file. */
