@@ -22,7 +22,8 @@
 # (default deb:2), LM_NET_PREFIX (private /24, default 10.77.0; refused if the host uses it),
 # LM_VM_MEMORY (MiB, default 1024), LM_VM_CPUS (default 1), LM_DATA_MIB (default 256),
 # LM_SSH_PORT_BASE (node i's sshd is forwarded from 127.0.0.1:(BASE+i), default 2330),
-# LM_BOOT_TIMEOUT (s, default 900), LM_DEBIAN_MIRROR (default http://deb.debian.org/debian).
+# LM_BOOT_TIMEOUT (s, default 900), LM_DEBIAN_MIRROR (default http://deb.debian.org/debian),
+# LM_DEBIAN_SECURITY_MIRROR (default http://deb.debian.org/debian-security).
 #
 # Each VM has two NICs, like a VirtualBox Vagrant VM: eth0 is qemu's user-mode NAT (the mirror and
 # the npm registry for provisioning; sshd forwarded from 127.0.0.1 for the controller), eth1 is on
@@ -102,7 +103,11 @@ cmd_image() {
   : > "$root/etc/hostname" # the name comes from the kernel command line (systemd.hostname=)
   printf '127.0.0.1\tlocalhost\n' > "$root/etc/hosts"
   printf 'nameserver 10.0.2.3\n' > "$root/etc/resolv.conf" # qemu user-mode networking's DNS
-  printf 'deb %s bookworm main\ndeb %s bookworm-updates main\n' "$mirror" "$mirror" > "$root/etc/apt/sources.list"
+  # With bookworm-security, as an installed Debian 12 (and a Vagrant box) has: without it rsync
+  # stays 3.2.7-1+deb12u6, whose --delete-missing-args fails ("invalid file mode 00", exit 2;
+  # RsyncProject/rsync#910), and every deletion livemirror sends halts the replica.
+  printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
+    "$mirror" "$mirror" "${LM_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}" > "$root/etc/apt/sources.list"
   # eth0: qemu's NAT by DHCP; eth1: the cluster address from the kernel command line (lm.addr=).
   mkdir -p "$root/etc/systemd/network"
   printf '[Match]\nName=eth0\n[Network]\nDHCP=ipv4\n' > "$root/etc/systemd/network/10-nat.network"
