@@ -30,7 +30,8 @@ function describe(cluster: Cluster): string {
     lines.push(
       '',
       'from this machine:',
-      `  ssh -i ${first.ssh.privateKeyPath} -o UserKnownHostsFile=${first.ssh.knownHostsPath} -o StrictHostKeyChecking=yes ${first.ssh.user}@${first.address}`,
+      `  ssh -i ${first.ssh.privateKeyPath} -o UserKnownHostsFile=${first.ssh.knownHostsPath} -o StrictHostKeyChecking=yes ` +
+        `${first.ssh.port === 22 ? '' : `-p ${first.ssh.port} `}${first.ssh.user}@${first.ssh.host}`,
       `  npx tsx e2e/cluster-cli.ts sh ${first.name}`,
       'between nodes (on any node): ssh <node>, rsync -a DIR/ <node>:DIR/,',
       `  rsync -a --password-file=${first.peer.rsyncPasswordFile} DIR/ rsync://${first.peer.rsyncUser}@<node>/${first.peer.rsyncModule}/`,

@@ -7,11 +7,14 @@
  *   npm run e2e -- --inventory FILE  the hosts of the ssh provider
  * Prints each scenario's report, then a table and the closing line "N passed, M failed".
  * Needs root (network namespaces, containers). Exit code 1 when any scenario failed.
+ * Each scenario runs under `flock /tmp/lm-e2e.lock` (one cluster per machine); E2E_LOCK=held says
+ * the caller already holds that lock for the whole run (e.g. the ssh provider's netns-hosts
+ * self-test), so the scenarios run without taking it again (which would wait forever).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { DEFAULT_PROVIDER, PROVIDERS } from './harness/providers/index.js';
+import { DEFAULT_PROVIDER, NEEDS_INVENTORY, PROVIDERS } from './harness/providers/index.js';
 import type { ScenarioResult } from './scenarios/lib.js';
 
 export const allScenarios = ['master-slave', 'farm-1to4', 'mesh-4way', 'mesh-loop', 'large-dir', 'faults'] as const;
@@ -39,6 +42,10 @@ if (!(providerName in PROVIDERS)) {
   console.error(`unknown provider "${providerName}" (known: ${Object.keys(PROVIDERS).join(', ')})`);
   process.exit(2);
 }
+if (inventory === undefined && NEEDS_INVENTORY.includes(providerName)) {
+  console.error(`the ${providerName} provider needs --inventory FILE (or E2E_INVENTORY=FILE); format: vagrant/README.md`);
+  process.exit(2);
+}
 if (inventory !== undefined && !existsSync(inventory)) {
   console.error(`--inventory ${inventory}: no such file`);
   process.exit(2);
@@ -50,6 +57,8 @@ for (const n of chosen) if (!existsSync(path.join(here, 'scenarios', `${n}.ts`))
   process.exit(2);
 }
 
+/** E2E_LOCK=held: the caller holds lockFile already (see the top of this file). */
+const lockHeld = process.env.E2E_LOCK === 'held';
 mkdirSync(resultsDir, { recursive: true });
 const results: ScenarioResult[] = [];
 for (const name of chosen) {
@@ -57,7 +66,9 @@ for (const name of chosen) {
   rmSync(file, { force: true });
   // One cluster per machine: scenarios started elsewhere (another shell) wait on the same lock.
   // Bounded: a scenario that hangs past 10 minutes is killed (its cluster is cleaned by the next up()).
-  const r = await execa('flock', [lockFile, 'node', '--import', 'tsx', path.join(here, 'scenarios', `${name}.ts`)], {
+  const scenarioArgv = ['node', '--import', 'tsx', path.join(here, 'scenarios', `${name}.ts`)];
+  const [cmd, ...cmdArgs] = lockHeld ? scenarioArgv : ['flock', lockFile, ...scenarioArgv];
+  const r = await execa(cmd as string, cmdArgs, {
     stdio: 'inherit',
     env: { E2E_PROVIDER: providerName, ...(inventory ? { E2E_INVENTORY: path.resolve(inventory) } : {}) },
     reject: false,

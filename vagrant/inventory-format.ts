@@ -3,8 +3,8 @@ import { z } from 'zod';
 
 /**
  * The ssh inventory: hosts that already exist (Vagrant VMs, a lab, cloud machines), described
- * for the test harness's ssh provider (`npm run e2e -- --provider ssh --inventory FILE`; that
- * provider is not written yet). The format is documented in vagrant/README.md; this module is
+ * for the test harness's ssh provider (`npm run e2e -- --provider ssh --inventory FILE`,
+ * e2e/harness/providers/ssh.ts). The format is documented in vagrant/README.md; this module is
  * its one definition: the schema, a reader and a writer, pure (text in, text out).
  *
  * A node of an inventory is prepared the way the netns nodes are (e2e/harness/README.md): the

@@ -43,3 +43,42 @@ install -d -m 0755 /srv/data
 df -h /srv | tail -n 1
 
 sysrc -q sshd_enable=YES rsyncd_enable=YES >/dev/null
+
+# pf for the e2e harness's network faults (ssh provider, e2e/harness/providers/faults/pf.ts): the
+# main ruleset only calls the anchor `livemirror-e2e`, which the harness fills with
+# `pfctl -a livemirror-e2e -f -` (disconnect, partition) and flushes again; empty, it passes all.
+pfconf=/etc/pf.conf
+touch "$pfconf"
+grep -qxF 'anchor "livemirror-e2e"' "$pfconf" || echo 'anchor "livemirror-e2e"' >> "$pfconf"
+sysrc -q pf_enable=YES pf_rules="$pfconf" >/dev/null
+kldstat -q -m pf || kldload pf
+pfctl -q -f "$pfconf"
+pfctl -s info | grep -q '^Status: Enabled' || pfctl -q -e
+pfctl -s Anchors | grep -q 'livemirror-e2e' || echo "provision-freebsd: pf does not list the anchor livemirror-e2e" >&2
+
+# setsid(1) for the e2e harness (node.ts spawnBackground starts processes in a session of their
+# own with it; FreeBSD's base system has setsid(2) but no command). Like util-linux's: exec in a
+# new session; fork first only when already a process group leader (not the harness's case).
+if ! command -v setsid >/dev/null 2>&1; then
+  src=$(mktemp /tmp/setsid.XXXXXX)
+  mv "$src" "$src.c"
+  cat > "$src.c" <<'SETSID'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  if (argc < 2) { fputs("usage: setsid program [arg...]\n", stderr); return 2; }
+  if (getpgrp() == getpid()) {
+    pid_t p = fork();
+    if (p < 0) { perror("fork"); return 1; }
+    if (p > 0) return 0;
+  }
+  if (setsid() < 0) { perror("setsid"); return 1; }
+  execvp(argv[1], argv + 1);
+  perror(argv[1]);
+  return 127;
+}
+SETSID
+  cc -O2 -o /usr/local/bin/setsid "$src.c"
+  rm -f "$src.c"
+fi

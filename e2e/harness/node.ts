@@ -43,6 +43,39 @@ export class ExecTimeoutError extends Error {
 
 const MAX_OUTPUT = 512 * 1024 * 1024;
 
+/** Where spawnBackground records what it started (relative to the login user's home on the node). */
+export const SPAWNED_DIR = '.livemirror-e2e';
+export const SPAWNED_FILE = `${SPAWNED_DIR}/spawned`;
+
+/**
+ * The command line spawnBackground runs: starts `argv` in its own session (`setsid` in a
+ * background job is not a group leader, so it does not fork: $! is the pid of the program itself,
+ * setsid and env both exec), prints its pid, and appends `pid lstart` to SPAWNED_FILE — `cd` alone
+ * goes to the home directory that path is relative to (before and after the program's cwd); `ps` finds nothing for a process that
+ * has already exited (then there is nothing to stop).
+ */
+export function spawnLine(argv: readonly Arg[], opts: { logFile: string; cwd?: string; env?: Readonly<Record<string, string>> }): Buffer {
+  const envArgs = Object.entries(opts.env ?? {}).map(([k, v]) => `${checkEnvName(k)}=${v}`);
+  return script([
+    'cd', op(';'), 'mkdir', '-p', SPAWNED_DIR, op(';'),
+    'cd', '--', opts.cwd ?? '/', op('||'), 'exit', '97', op(';'),
+    'setsid', 'env', '--', ...envArgs, ...argv,
+    op('>>'), opts.logFile, op('2>&1'), op('<'), '/dev/null', op('&'),
+    'echo', op('$!'), op(';'),
+    'cd', op(';'),
+    'ps', '-o', 'pid=', '-o', 'lstart=', '-p', op('$!'), op('>>'), SPAWNED_FILE, op(';'),
+    'true',
+  ]);
+}
+
+/**
+ * `sh -c` body: exit 0 once process $1 is gone (or a zombie nobody has reaped yet), 124 after $2
+ * rounds of 50 ms. `ps -o stat=` is the same on Linux and FreeBSD.
+ */
+export const WAIT_EXIT_SCRIPT =
+  'gone() { s=$(ps -o stat= -p "$1" 2>/dev/null) || return 0; case $s in *Z*|"") return 0 ;; esac; return 1; }; ' +
+  'i=0; until gone "$1"; do i=$((i + 1)); if [ "$i" -ge "$2" ]; then exit 124; fi; sleep 0.05; done';
+
 /**
  * Drives one node over ssh, as an operator on that host would: command lines (`$`, zx style) and
  * argv arrays (`exec`, `run`), both quoted for the remote shell byte-exactly, files over sftp,
@@ -139,20 +172,15 @@ export class NodeSession {
   /**
    * Starts `argv` detached from the ssh session (own session, stdin from /dev/null, stdout and
    * stderr appended to `logFile`) and resolves with its pid on the node once it is running.
+   * The pid and its start time (`ps -o lstart`) are appended to `SPAWNED_FILE` in the login
+   * user's home, so that a provider whose hosts outlive the cluster (ssh) can stop every process
+   * the harness started there, by pid, after checking it is still the same process.
    */
   async spawnBackground(
     argv: readonly Arg[],
     opts: { logFile: string; cwd?: string; env?: Readonly<Record<string, string>> },
   ): Promise<number> {
-    const envArgs = Object.entries(opts.env ?? {}).map(([k, v]) => `${checkEnvName(k)}=${v}`);
-    // `setsid` in a background job is not a group leader, so it does not fork: $! is the pid
-    // of the program itself (setsid and env both exec).
-    const line = script([
-      'cd', '--', opts.cwd ?? '/', op('||'), 'exit', '97', op(';'),
-      'setsid', 'env', '--', ...envArgs, ...argv,
-      op('>>'), opts.logFile, op('2>&1'), op('<'), '/dev/null', op('&'),
-      'echo', op('$!'),
-    ]);
+    const line = spawnLine(argv, opts);
     const r = await this.execLine(line, { timeoutMs: 15_000 });
     const pid = Number.parseInt(r.stdout.toString().trim(), 10);
     if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) {
@@ -172,15 +200,18 @@ export class NodeSession {
     return r.code === 0;
   }
 
-  /** Resolves true once `pid` has exited, false if it still runs after `timeoutMs`. */
+  /**
+   * Resolves true once `pid` has exited, false if it still runs after `timeoutMs`. A loop of
+   * `kill -0` in the node's sh (GNU `tail --pid` is not on FreeBSD), 50 ms apart, bounded in count.
+   */
   async waitExit(pid: number, timeoutMs: number): Promise<boolean> {
-    const secs = Math.max(0.1, timeoutMs / 1000).toFixed(2);
-    const r = await this.exec(['timeout', secs, 'tail', `--pid=${checkPid(pid)}`, '-s', '0.05', '-f', '/dev/null'], {
-      timeoutMs: timeoutMs + 10_000,
+    const rounds = Math.max(1, Math.ceil(timeoutMs / 50));
+    const r = await this.exec(['sh', '-c', WAIT_EXIT_SCRIPT, 'sh', String(checkPid(pid)), String(rounds)], {
+      timeoutMs: timeoutMs * 2 + 10_000,
     });
     if (r.code === 0) return true;
     if (r.code === 124) return false;
-    throw new CommandError(this.name, ['tail', `--pid=${pid}`], r);
+    throw new CommandError(this.name, ['sh', '-c', 'wait-exit', String(pid)], r);
   }
 
   /** The last `lines` lines of a file on the node ('' when it does not exist). */
@@ -196,7 +227,12 @@ export class NodeSession {
     this.sftpChannel = undefined;
     if (!c) return;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 2000);
+      // A node that is gone (netns torn down: no FIN, no RST ever comes) would keep an ended
+      // socket open, and this process alive, for the kernel's FIN retries: destroy it.
+      const t = setTimeout(() => {
+        c.destroy();
+        resolve();
+      }, 2000);
       c.once('close', () => {
         clearTimeout(t);
         resolve();

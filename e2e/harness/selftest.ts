@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ChurnPlanner, churnSeed, runChurn, upload } from './churn.js';
 import { connectAll, type NodeSession } from './node.js';
 import { findLeftovers, NetnsProvider, type NetnsCluster, snapshotMachine } from './providers/netns.js';
-import type { ProcRef } from './providers/netns/proc.js';
+import type { ProcRef } from './providers/shared/proc.js';
 import { checkDiskFull, checkHostDown, checkPartition, checkProcessFaults, checkRateLimit } from './selftest-faults.js';
 import { check, stepRunner } from './selftest-steps.js';
 import { HostKeyMismatchError, connectSsh } from './ssh-connect.js';

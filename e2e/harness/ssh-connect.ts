@@ -18,6 +18,7 @@ export class HostKeyMismatchError extends Error {
 /** One connect attempt; rejects on any failure. */
 function connectOnce(ep: SshEndpoint, timeoutMs: number): Promise<Client> {
   const known = [parseKnownHostsLine(ep.knownHostsLine)];
+  const serverHostKey = hostKeyAlgorithms(known[0]?.keyType ?? '');
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     let keyRejected = false;
@@ -41,6 +42,8 @@ function connectOnce(ep: SshEndpoint, timeoutMs: number): Promise<Client> {
       readyTimeout: Math.max(1000, timeoutMs),
       keepaliveInterval: 2000,
       keepaliveCountMax: 3,
+      // Ask for the pinned key's type: a host with several host keys may offer another one first.
+      ...(serverHostKey ? { algorithms: { serverHostKey } } : {}),
       hostVerifier: (key: Buffer) => {
         const ok = verifyHostKey(known, ep.host, ep.port, key) === 'match';
         if (!ok) keyRejected = true;
@@ -48,6 +51,16 @@ function connectOnce(ep: SshEndpoint, timeoutMs: number): Promise<Client> {
       },
     });
   });
+}
+
+/**
+ * The host key algorithms that present a key of known_hosts type `keyType` (an RSA key is
+ * offered under three signature algorithms), or undefined to leave ssh2's default list.
+ */
+export function hostKeyAlgorithms(keyType: string): ssh2.ServerHostKeyAlgorithm[] | undefined {
+  if (keyType === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  const known: readonly string[] = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'];
+  return known.includes(keyType) ? [keyType as ssh2.ServerHostKeyAlgorithm] : undefined;
 }
 
 const RETRYABLE = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|Timed out while waiting for handshake|Connection lost before handshake/;

@@ -232,6 +232,7 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
   console.log(chalk.bold(`\n▶ ${name}`));
   let cluster: Cluster | undefined;
   let s: Scenario | undefined;
+  let sessions: NodeSession[] = [];
   let error: string | undefined;
   const onSignal = () => {
     void (async () => {
@@ -244,7 +245,7 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
   process.once('SIGTERM', onSignal);
   try {
     cluster = await (await providerFromEnv()).up(topologyByName(topology));
-    const sessions = await connectAll(cluster.nodes);
+    sessions = await connectAll(cluster.nodes);
     s = new Scenario(name, cluster, new Map(sessions.map((n) => [n.name, n])));
     await body(s);
   } catch (e) {
@@ -252,6 +253,9 @@ export async function scenario(name: string, topology: string, body: (s: Scenari
   } finally {
     await s?.stopAll();
     if (error !== undefined) await s?.saveDaemonLogs(path.join(resultsDir, `${name}-logs`)).catch(() => undefined);
+    // Closed while the nodes still answer (a clean ssh disconnect): hosts that outlive the
+    // cluster (ssh provider) would keep these connections, and this process, alive otherwise.
+    await Promise.all(sessions.map((n) => n.close()));
     if (cluster) {
       if (error !== undefined) await cluster.saveServiceLogs(path.join(resultsDir, `${name}-logs`)).catch(() => undefined);
       await cluster.down();

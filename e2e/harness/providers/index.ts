@@ -14,7 +14,14 @@ export interface ProviderOptions {
 
 export const PROVIDERS: Record<string, (o: ProviderOptions) => Promise<ClusterProvider>> = {
   netns: async () => new (await import('./netns.js')).NetnsProvider(),
+  ssh: async (o) => {
+    if (!o.inventory) throw new Error('the ssh provider needs an inventory: --inventory FILE (or E2E_INVENTORY=FILE); format: vagrant/README.md');
+    return new (await import('./ssh.js')).SshProvider(o.inventory);
+  },
 };
+
+/** Providers that cannot run without an inventory file. */
+export const NEEDS_INVENTORY: readonly string[] = ['ssh'];
 
 export const DEFAULT_PROVIDER = 'netns';
 

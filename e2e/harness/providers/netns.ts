@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Cluster, ClusterProvider, Topology, UpOptions } from '../cluster.js';
 import { validateTopology } from '../topologies.js';
 import { bringUp } from './netns/bring-up.js';
@@ -7,7 +5,8 @@ import { nodeDir } from './netns/layout.js';
 import { checkSubnetFree } from './netns/network.js';
 import { NetnsCluster } from './netns/netns-cluster.js';
 import { preflight } from './netns/preflight.js';
-import { isLive } from './netns/proc.js';
+import { isLive } from './shared/proc.js';
+import { serviceLogTails } from './shared/service-logs.js';
 import { loadState, type NetnsState, saveState } from './netns/state.js';
 import { teardown } from './netns/teardown.js';
 
@@ -55,7 +54,7 @@ export class NetnsProvider implements ClusterProvider {
       );
       return new NetnsCluster(state, log);
     } catch (e) {
-      const logs = await serviceLogTails(state);
+      const logs = await serviceLogTails(state.nodes.map((n) => n.info.name), nodeDir);
       const r = await teardown(state, log);
       const extra = r.survivors.length ? ` (and teardown left pids ${r.survivors.map((s) => s.pid).join(', ')})` : '';
       throw new Error(`netns: bringing up '${topology.name}' failed: ${(e as Error).message}${extra}${logs}`, { cause: e });
@@ -77,16 +76,4 @@ export class NetnsProvider implements ClusterProvider {
     const r = await teardown(state, options.log);
     if (r.survivors.length) throw new Error(`netns: could not remove processes ${r.survivors.map((s) => s.pid).join(', ')}`);
   }
-}
-
-/** The last lines of every node's sshd and rsyncd logs (for a failed bring-up's message). */
-async function serviceLogTails(state: NetnsState): Promise<string> {
-  const parts: string[] = [];
-  for (const n of state.nodes) {
-    for (const f of ['sshd.log', 'rsyncd.log']) {
-      const text = await readFile(path.join(nodeDir(n.info.name), f), 'utf8').catch(() => '');
-      if (text.trim()) parts.push(`--- ${n.info.name} ${f}\n${text.trim().split('\n').slice(-10).join('\n')}`);
-    }
-  }
-  return parts.length ? `\n${parts.join('\n')}` : '';
 }

@@ -1,25 +1,22 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { NodeInfo, Topology } from '../../cluster.js';
+import type { Topology } from '../../cluster.js';
 import { type Holder, spawnNodeHolder, spawnSwitchHolder, writeHolderScripts } from './holder.js';
-import {
-  CLUSTER_DIR,
-  HARNESS_KEY_DIR,
-  NODE_DATA_DIR,
-  NODE_HOME,
-  PROJECT_DIR,
-  RSYNC_MODULE,
-  RSYNC_PORT,
-  RSYNC_USER,
-  nodeAddress,
-  nodeDir,
-} from './layout.js';
-import { knownHostsLines, makeSecrets, renderHarnessFiles, renderMountedFiles, renderNodeFiles, writeFiles } from './node-files.js';
+import { knownHostsLines, makeSecrets, type NetPlan, renderHarnessFiles, renderMountedFiles, renderNodeFiles, writeFiles } from '../shared/node-files.js';
+import { nodeInfo, withKeys } from '../shared/node-info.js';
+import { childrenOf, procRef } from '../shared/proc.js';
+import { CLUSTER_DIR, HARNESS_ADDRESS, HARNESS_KEY_DIR, PREFIX_LEN, SUBNET_PREFIX, nodeAddress, nodeDir } from './layout.js';
 import { wireNetwork } from './network.js';
-import { childrenOf, procRef } from './proc.js';
 import { type NetnsState, saveState } from './state.js';
 
 const READY_MS = 10_000;
+
+const NET: NetPlan = { subnet: `${SUBNET_PREFIX}.0/${PREFIX_LEN}`, harnessAddress: HARNESS_ADDRESS };
+
+/** What the node's init applies to its eth0 once it exists (`ip -batch`). */
+function netBatch(address: string): string {
+  return ['link set lo up', `addr add ${address}/${PREFIX_LEN} dev eth0`, 'link set eth0 up'].join('\n') + '\n';
+}
 
 /** Milliseconds spent in each phase of bring-up, for the log. */
 export type Timings = Record<'files' | 'namespaces' | 'network' | 'services', number>;
@@ -45,7 +42,7 @@ export async function bringUp(topology: Topology, state: NetnsState): Promise<Ti
   await Promise.all(
     addrs.map(async (a) => {
       await mkdir(path.join(nodeDir(a.name), 'home'), { recursive: true, mode: 0o700 });
-      await writeFiles(nodeDir(a.name), renderMountedFiles(addrs));
+      await writeFiles(nodeDir(a.name), renderMountedFiles(addrs, NET));
     }),
   );
   const size = topology.dataSizeMiB ?? 256;
@@ -53,18 +50,24 @@ export async function bringUp(topology: Topology, state: NetnsState): Promise<Ti
   state.switch = procRef(sw.pid);
   const holders: Holder[] = addrs.map((a) => spawnNodeHolder(a.name, nodeDir(a.name), size, a.address));
   const holderRefs = holders.map((h) => procRef(h.pid));
-  state.nodes = addrs.map((a, index) => ({ info: nodeInfo(topology, index, a.address), index, holder: holderRefs[index], init: undefined }));
+  state.nodes = addrs.map((a, index) => ({
+    info: nodeInfo(topology.nodes[index] ?? { name: a.name }, a.address, { host: a.address, port: 22, keyDir: HARNESS_KEY_DIR }),
+    index,
+    holder: holderRefs[index],
+    init: undefined,
+  }));
   saveState(state);
 
   // 2. Meanwhile: keys, sshd/rsyncd configs, client credentials.
   const secrets = makeSecrets(addrs.map((a) => a.name));
   await writeFiles(HARNESS_KEY_DIR, renderHarnessFiles(addrs, secrets));
-  await Promise.all(addrs.map((a) => writeFiles(nodeDir(a.name), renderNodeFiles(a, addrs, secrets))));
+  await Promise.all(
+    addrs.map((a) =>
+      writeFiles(nodeDir(a.name), [...renderNodeFiles(a, addrs, secrets, NET), { path: 'net.batch', content: netBatch(a.address), mode: 0o644 }]),
+    ),
+  );
   const known = knownHostsLines(addrs, secrets);
-  state.nodes = state.nodes.map((n) => ({
-    ...n,
-    info: { ...n.info, ssh: { ...n.info.ssh, privateKey: secrets.harness.privateKey, knownHostsLine: known.get(n.info.name) ?? '' } },
-  }));
+  state.nodes = state.nodes.map((n) => ({ ...n, info: withKeys(n.info, secrets.harness.privateKey, known.get(n.info.name) ?? '') }));
   saveState(state);
   const files = mark();
 
@@ -90,36 +93,4 @@ export async function bringUp(topology: Topology, state: NetnsState): Promise<Ti
   saveState(state);
   const services = mark();
   return { files, namespaces, network, services };
-}
-
-/** What scenarios get to know about node `index` (keys are filled in once generated). */
-function nodeInfo(topology: Topology, index: number, address: string): NodeInfo {
-  const spec = topology.nodes[index];
-  if (!spec) throw new Error(`no node ${index}`);
-  return {
-    name: spec.name,
-    role: spec.role,
-    address,
-    ssh: {
-      host: address,
-      port: 22,
-      user: 'root',
-      privateKey: '',
-      privateKeyPath: path.join(HARNESS_KEY_DIR, 'id_ed25519'),
-      knownHostsLine: '',
-      knownHostsPath: path.join(HARNESS_KEY_DIR, 'known_hosts'),
-    },
-    dataDir: NODE_DATA_DIR,
-    projectDir: PROJECT_DIR,
-    peer: {
-      sshUser: 'root',
-      identityFile: `${NODE_HOME}/.ssh/id_ed25519`,
-      knownHostsFile: `${NODE_HOME}/.ssh/known_hosts`,
-      sshConfigFile: `${NODE_HOME}/.ssh/config`,
-      rsyncUser: RSYNC_USER,
-      rsyncModule: RSYNC_MODULE,
-      rsyncPort: RSYNC_PORT,
-      rsyncPasswordFile: `${NODE_HOME}/.rsync.password`,
-    },
-  };
 }

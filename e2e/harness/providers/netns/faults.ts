@@ -1,5 +1,6 @@
 import type { DiskFill, ProcessSignal, RateLimit } from '../../cluster.js';
-import { NODE_DATA_FS, NODE_FILL_PREFIX, switchPort } from './layout.js';
+import { fillDisk as fillData, freeDisk as freeData, type NodeRun } from '../shared/disk-fill.js';
+import { switchPort } from './layout.js';
 import { inNs } from './nsenter.js';
 
 /**
@@ -75,29 +76,13 @@ export async function setRate(init: number, sw: number, index: number, limit: Ra
   await Promise.all([apply(init, 'eth0'), apply(sw, switchPort(index))]);
 }
 
-async function freeBytes(init: number): Promise<number> {
-  const r = await inNs(init, 'node', ['stat', '-f', '-c', '%a %S', NODE_DATA_FS]);
-  const [avail, block] = r.stdout.trim().split(' ').map(Number);
-  if (avail === undefined || block === undefined || !Number.isFinite(avail * block)) throw new Error(`stat -f: ${r.stdout}`);
-  return avail * block;
-}
+/** Runs argv in all of the node's namespaces, as the shared disk fill wants it. */
+const nodeRun = (init: number): NodeRun => (argv) => inNs(init, 'node', argv, { allowFail: true });
 
-/**
- * Fills the data filesystem with files beside the data dir (never inside it, so nothing gets
- * replicated), until no block is free. Bounded: a few rounds, each allocating what is free.
- */
-export async function fillDisk(init: number): Promise<DiskFill> {
-  let filled = 0;
-  for (let round = 0; round < 4; round++) {
-    const free = await freeBytes(init);
-    if (free === 0) return { freeBytes: 0, filledBytes: filled };
-    const file = `${NODE_DATA_FS}/${NODE_FILL_PREFIX}.${Date.now()}.${round}`;
-    const r = await inNs(init, 'node', ['fallocate', '-l', String(free), file], { allowFail: true });
-    if (r.exitCode === 0) filled += free;
-  }
-  return { freeBytes: await freeBytes(init), filledBytes: filled };
+export function fillDisk(init: number): Promise<DiskFill> {
+  return fillData(nodeRun(init));
 }
 
 export async function freeDisk(init: number): Promise<void> {
-  await inNs(init, 'node', ['find', NODE_DATA_FS, '-maxdepth', '1', '-name', `${NODE_FILL_PREFIX}.*`, '-delete']);
+  await freeData(nodeRun(init));
 }

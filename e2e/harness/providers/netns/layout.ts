@@ -1,5 +1,18 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { STATE_DIR } from '../shared/layout.js';
+
+export {
+  NODE_DATA_DIR,
+  NODE_DATA_FS,
+  NODE_FILL_PREFIX,
+  NODE_HOME,
+  NODE_RUN_DIR,
+  PROJECT_DIR,
+  RSYNC_MODULE,
+  RSYNC_PORT,
+  RSYNC_USER,
+  STATE_DIR,
+} from '../shared/layout.js';
 
 /**
  * Where the netns provider keeps things, on the machine and inside each node. One cluster per
@@ -7,7 +20,6 @@ import { fileURLToPath } from 'node:url';
  */
 
 /** State file and the cluster's files (keys, configs, logs); removed by down(). */
-export const STATE_DIR = '/run/livemirror-e2e';
 export const STATE_FILE = path.join(STATE_DIR, 'state.json');
 export const CLUSTER_DIR = path.join(STATE_DIR, 'cluster');
 
@@ -36,17 +48,3 @@ export function nodeDir(name: string): string {
 }
 
 export const HARNESS_KEY_DIR = path.join(CLUSTER_DIR, 'harness');
-
-/** Paths as seen inside a node. */
-export const NODE_RUN_DIR = '/run/lm-node';
-export const NODE_DATA_FS = '/srv';
-export const NODE_DATA_DIR = '/srv/data';
-export const NODE_HOME = '/root';
-export const NODE_FILL_PREFIX = '.livemirror-e2e-fill';
-
-export const RSYNC_USER = 'livemirror';
-export const RSYNC_MODULE = 'data';
-export const RSYNC_PORT = 873;
-
-/** The repository root (this file is e2e/harness/providers/netns/layout.ts). */
-export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { CLUSTER_DIR, HOST_LINK, STATE_FILE } from './layout.js';
-import { isLive, type ProcRef } from './proc.js';
+import { isLive, type ProcRef } from '../shared/proc.js';
 import type { NetnsState } from './state.js';
 
 /** What the machine looks like from the root namespaces (to compare before/after a cluster). */

@@ -1,11 +1,10 @@
 import { type Cluster, type DiskFill, findNode, type NodeInfo, type ProcessSignal, type RateLimit, type Topology } from '../../cluster.js';
 import * as faults from './faults.js';
-import { copyFile, mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { NODE_HOME, nodeDir } from './layout.js';
 import { clusterNamespaces } from './leftovers.js';
 import { nsenterArgv } from './nsenter.js';
-import type { ProcRef } from './proc.js';
+import type { ProcRef } from '../shared/proc.js';
+import { copyServiceLogs } from '../shared/service-logs.js';
 import type { NetnsState, NodeRecord } from './state.js';
 import { teardown } from './teardown.js';
 
@@ -87,21 +86,8 @@ export class NetnsCluster implements Cluster {
     return nsenterArgv(this.init(node), 'node', ['env', `HOME=${NODE_HOME}`, '/bin/bash', '-l'], NODE_HOME);
   }
 
-  async saveServiceLogs(dir: string): Promise<string[]> {
-    const written: string[] = [];
-    for (const n of this.nodes) {
-      await mkdir(path.join(dir, n.name), { recursive: true });
-      for (const f of ['sshd.log', 'rsyncd.log']) {
-        const to = path.join(dir, n.name, f);
-        try {
-          await copyFile(path.join(nodeDir(n.name), f), to);
-          written.push(to);
-        } catch {
-          // a service that never logged
-        }
-      }
-    }
-    return written;
+  saveServiceLogs(dir: string): Promise<string[]> {
+    return copyServiceLogs(this.nodes.map((n) => n.name), nodeDir, dir);
   }
 
   private async block(a: string, b: string, blocked: boolean): Promise<void> {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { NodeInfo, Topology } from '../../cluster.js';
 import { STATE_DIR, STATE_FILE } from './layout.js';
-import type { ProcRef } from './proc.js';
+import type { ProcRef } from '../shared/proc.js';
 
 /** Everything needed to find (and remove) a cluster from another process or a later run. */
 export interface NetnsState {

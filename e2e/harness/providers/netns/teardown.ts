@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { CLUSTER_DIR } from './layout.js';
 import { removeHostLink } from './network.js';
-import { isLive, killRef, type ProcRef, waitGone } from './proc.js';
+import { isLive, killRef, type ProcRef, waitGone } from '../shared/proc.js';
 import { loadState, type NetnsState, removeState } from './state.js';
 
 export interface TeardownReport {

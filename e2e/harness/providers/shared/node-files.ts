@@ -3,22 +3,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { formatKnownHostsLine } from '../../known-hosts.js';
-import {
-  HARNESS_ADDRESS,
-  NODE_DATA_DIR,
-  NODE_RUN_DIR,
-  PREFIX_LEN,
-  RSYNC_MODULE,
-  RSYNC_PORT,
-  RSYNC_USER,
-  SUBNET_PREFIX,
-} from './layout.js';
+import { NODE_DATA_DIR, NODE_RUN_DIR, RSYNC_MODULE, RSYNC_PORT, RSYNC_USER } from './layout.js';
 
 /**
- * The files that make a node a host: its sshd (own host key, key-only login), its rsync daemon
- * (module `data`, password auth), its client credentials for the other nodes, /etc/hosts, the
- * network and firewall setup its init applies. Rendering is pure; `writeFiles` writes them.
+ * The files that make a node a host, whatever provider made it: its sshd (own host key,
+ * key-only login), its rsync daemon (module `data`, password auth), its client credentials for
+ * the other nodes, /etc/hosts. Rendering is pure; `writeFiles` writes them. The node sees its
+ * directory of them as NODE_RUN_DIR (home/ as NODE_HOME).
  */
+
+/** The cluster network as the node files name it. */
+export interface NetPlan {
+  /** The nodes' network, e.g. `10.213.7.0/24` (the rsync daemon admits it and 127.0.0.1). */
+  readonly subnet: string;
+  /** The controller's address on that network (listed in /etc/hosts as `harness`). */
+  readonly harnessAddress: string;
+}
 
 export interface KeyPair {
   readonly privateKey: string;
@@ -109,7 +109,7 @@ function sshdConfig(): string {
   );
 }
 
-function rsyncdConfig(): string {
+function rsyncdConfig(net: NetPlan): string {
   return lines(
     '# livemirror e2e node rsync daemon: one read/write module over the data dir.',
     `pid file = ${NODE_RUN_DIR}/rsyncd.pid`,
@@ -129,14 +129,14 @@ function rsyncdConfig(): string {
     `  auth users = ${RSYNC_USER}`,
     `  secrets file = ${NODE_RUN_DIR}/rsyncd.secrets`,
     '  strict modes = yes',
-    `  hosts allow = ${SUBNET_PREFIX}.0/${PREFIX_LEN} 127.0.0.1`,
+    `  hosts allow = ${net.subnet} 127.0.0.1`,
   );
 }
 
-function hostsFile(nodes: readonly NodeAddr[]): string {
+export function hostsFile(nodes: readonly NodeAddr[], net: NetPlan): string {
   return lines(
     '127.0.0.1 localhost',
-    `${HARNESS_ADDRESS} harness`,
+    `${net.harnessAddress} harness`,
     ...nodes.map((n) => `${n.address} ${n.name}`),
   );
 }
@@ -158,17 +158,13 @@ function sshClientConfig(): string {
   );
 }
 
-function netBatch(address: string): string {
-  return lines('link set lo up', `addr add ${address}/${PREFIX_LEN} dev eth0`, 'link set eth0 up');
-}
-
 /** What a node's init bind-mounts as a file before the rest is written: /etc/hosts (home/ is a directory). */
-export function renderMountedFiles(nodes: readonly NodeAddr[]): FileSpec[] {
-  return [{ path: 'hosts', content: hostsFile(nodes), mode: 0o644 }];
+export function renderMountedFiles(nodes: readonly NodeAddr[], net: NetPlan): FileSpec[] {
+  return [{ path: 'hosts', content: hostsFile(nodes, net), mode: 0o644 }];
 }
 
 /** Everything under one node's directory (visible in the node as NODE_RUN_DIR; home/ is /root). */
-export function renderNodeFiles(node: NodeAddr, nodes: readonly NodeAddr[], secrets: ClusterSecrets): FileSpec[] {
+export function renderNodeFiles(node: NodeAddr, nodes: readonly NodeAddr[], secrets: ClusterSecrets, net: NetPlan): FileSpec[] {
   const host = must(secrets.hostKeys.get(node.name), `host key of ${node.name}`);
   const client = must(secrets.clientKeys.get(node.name), `client key of ${node.name}`);
   const authorized = [secrets.harness.publicKey, ...nodes.map((n) => must(secrets.clientKeys.get(n.name), 'client key').publicKey)];
@@ -177,10 +173,9 @@ export function renderNodeFiles(node: NodeAddr, nodes: readonly NodeAddr[], secr
     { path: 'sshd_config', content: sshdConfig(), mode: 0o644 },
     { path: 'ssh_host_ed25519_key', content: host.privateKey, mode: 0o600 },
     { path: 'ssh_host_ed25519_key.pub', content: host.publicKey + '\n', mode: 0o644 },
-    { path: 'rsyncd.conf', content: rsyncdConfig(), mode: 0o644 },
+    { path: 'rsyncd.conf', content: rsyncdConfig(net), mode: 0o644 },
     { path: 'rsyncd.secrets', content: `${RSYNC_USER}:${secrets.rsyncPassword}\n`, mode: 0o600 },
-    { path: 'hosts', content: hostsFile(nodes), mode: 0o644 },
-    { path: 'net.batch', content: netBatch(node.address), mode: 0o644 },
+    { path: 'hosts', content: hostsFile(nodes, net), mode: 0o644 },
     { path: 'home/.ssh/id_ed25519', content: client.privateKey, mode: 0o600 },
     { path: 'home/.ssh/id_ed25519.pub', content: client.publicKey + '\n', mode: 0o644 },
     { path: 'home/.ssh/authorized_keys', content: lines(...authorized), mode: 0o600 },
