@@ -280,6 +280,18 @@ describe('FanotifyTranslator: stale handles outside renames', () => {
     expect(t.overflows).toBe(0);
   });
 
+  it("a handle the kernel could not resolve for now (ENOMEM): overflow '' of the whole tree, for an entry, the dir itself and a rename half", () => {
+    const { t, run } = setup({ entries: { ...table(), BUSY: { unresolved: true } } });
+    expect(run(rec(FAN_CREATE, 'BUSY', 'x'), rec(FAN_ATTRIB | FAN_ONDIR, 'BUSY', '.'), ren(0, at('BUSY', 'a'), at('ROOT', 'a')))).toEqual([
+      ev('overflow', '', true),
+      ev('overflow', '', true),
+      ev('create', 'a', false),
+      ev('overflow', '', true),
+    ]);
+    expect(t.overflows).toBe(3);
+    expect(t.stale).toBe(0);
+  });
+
   it('the own pid’s events on a stale handle are dropped like any other', () => {
     const { t, run } = setup();
     expect(run(rec(FAN_CREATE, 'GONE_IN', 'x', OWN))).toEqual([]);

@@ -22,7 +22,13 @@ export type Resolved =
   /** Its absolute path (latin1 byte string). */
   | { path: string }
   /** It no longer resolves (the directory was deleted); `lastKnown` is its path when it last did. */
-  | { stale: true; lastKnown?: string };
+  | { stale: true; lastKnown?: string }
+  /**
+   * The kernel could not say where it is now, though it may well exist: open_by_handle_at failed
+   * with ENOMEM, seen on Linux 6.1 while directories were being renamed (reconnecting the
+   * directory's path failed). Nothing names the change, so the whole tree is rescanned.
+   */
+  | { unresolved: true };
 
 /** Turns directory handles into paths (fanotify.ts: open_by_handle_at with a bounded cache). */
 export interface DirResolver {
@@ -59,7 +65,8 @@ type Place = { rel: RelPath } | { outside: true; dirAbs: string } | { stale: tru
  * resolves is a directory deleted since: when its last path in the tree is known it becomes
  * `overflow` (rescan) of that path, unless that path is excluded (then nothing); otherwise it is
  * counted in `stale` and nothing is reported, because the deletion of that directory's topmost
- * deleted ancestor is itself reported on a parent that still resolves. The root deleted or moved
+ * deleted ancestor is itself reported on a parent that still resolves. A handle the kernel could
+ * not resolve for now (`unresolved`) becomes `overflow ''`: the whole tree is rescanned. The root deleted or moved
  * away throws a WatchError after the events before it. Calls must not overlap.
  */
 export class FanotifyTranslator {
@@ -140,6 +147,7 @@ export class FanotifyTranslator {
   private place(ref: DirEntryRef): Place {
     const r = this.o.resolver.resolve(ref.dir);
     const self = ref.name === '' || ref.name === '.';
+    if ('unresolved' in r) return { stale: true, lastKnownRel: '' };
     if ('stale' in r) {
       const known = r.lastKnown === undefined ? undefined : this.relOf(r.lastKnown);
       return known === undefined ? { stale: true } : { stale: true, lastKnownRel: self ? known : joinRel(known, ref.name) };

@@ -38,7 +38,7 @@ import {
   type FanotifyRecord,
 } from './sys/fanotify-event.js';
 
-const { EPERM, EINVAL, ENODEV, EXDEV, ENOSYS, ESTALE, ENOENT, EAGAIN, EINTR } = osConstants.errno;
+const { EPERM, EINVAL, ENODEV, EXDEV, ENOSYS, ESTALE, ENOENT, ENOMEM, EAGAIN, EINTR } = osConstants.errno;
 const AT_FDCWD = -100;
 
 /** Tunables of the fanotify source (defaults, units and reasons: config/defaults.ts `fanotify`). */
@@ -261,6 +261,8 @@ class FanotifyEventSource implements FanotifySource {
  * dropped on any directory rename; the last path each handle had is kept (as bounded) so that a
  * handle that went stale can still name the directory it was.
  */
+const UNRESOLVED = Symbol('unresolved');
+
 class HandleResolver implements DirResolver {
   readonly #cache = new Map<string, string>();
   readonly #lastKnown = new Map<string, string>();
@@ -276,6 +278,7 @@ class HandleResolver implements DirResolver {
     const hit = this.#cache.get(dir.key);
     if (hit !== undefined) return { path: hit };
     const path = this.#pathOf(dir.handle);
+    if (path === UNRESOLVED) return { unresolved: true };
     if (path === undefined) {
       const lastKnown = this.#lastKnown.get(dir.key);
       return lastKnown === undefined ? { stale: true } : { stale: true, lastKnown };
@@ -301,10 +304,12 @@ class HandleResolver implements DirResolver {
     return this.#fdPath(this.mountFd);
   }
 
-  #pathOf(handle: Buffer): string | undefined {
+  /** The handle's path; undefined when its directory is gone; UNRESOLVED when the kernel cannot tell now. */
+  #pathOf(handle: Buffer): string | undefined | typeof UNRESOLVED {
     const fd = this.ffi.openByHandleAt(this.mountFd, handle, O_PATH | O_CLOEXEC);
     if (fd < 0) {
       if (-fd === ESTALE || -fd === ENOENT) return undefined;
+      if (-fd === ENOMEM) return UNRESOLVED;
       throw new WatchError(`open_by_handle_at: ${errnoName(fd)}${-fd === EPERM ? ' (needs CAP_DAC_READ_SEARCH: run as root)' : ''}`, errnoName(fd));
     }
     try {
