@@ -206,6 +206,9 @@ cmd_up() {
     rm -f "$dir/$name.qcow2"
     qemu-img create -q -f qcow2 -b "$dir/base.img" -F raw "$dir/$name.qcow2"
     : > "$dir/$name.serial.log"
+    # qemu outlives this script (-daemonize) and keeps every fd it inherits: fds 3-9 are closed
+    # for it, or a caller's `flock /tmp/lm-e2e.lock` would stay held for as long as the VMs run
+    # (seen: every e2e run on the machine waited half an hour).
     nice -n 10 qemu-system-x86_64 -name "lm-$name" -machine q35 -accel tcg -cpu max \
       -smp "$cpus" -m "$memory" -display none -monitor none \
       -serial "file:$dir/$name.serial.log" -daemonize -pidfile "$dir/$name.pid" \
@@ -215,7 +218,8 @@ cmd_up() {
       -netdev "user,id=nat,hostfwd=tcp:127.0.0.1:$((port_base + i))-:22" \
       -device "virtio-net-pci,netdev=nat,mac=52:54:00:4c:4d:$(printf '%02x' "$i")" \
       -netdev "tap,id=lan,ifname=$tap,script=no,downscript=no" \
-      -device "virtio-net-pci,netdev=lan,mac=52:54:00:4c:4e:$(printf '%02x' "$i")"
+      -device "virtio-net-pci,netdev=lan,mac=52:54:00:4c:4e:$(printf '%02x' "$i")" \
+      3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
     log "$name: qemu pid $(cat "$dir/$name.pid"), ssh 127.0.0.1:$((port_base + i)), cluster $net_prefix.$((11 + i))"
   done
   # Bounded wait for every sshd.
