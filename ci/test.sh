@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command (npm test): type check, lint, unit tests, integration tests with real rsync
 # and real inotify (some need root: they change inotify limits and start sshd/rsync daemons),
-# then the end-to-end scenarios on network-namespace clusters (root) and two of them on containers
-# clusters (root, podman). Prints one closing line
+# then the end-to-end scenarios on network-namespace clusters (root), two of them on containers
+# clusters (root, podman) and one through the ssh provider (root). Prints one closing line
 # "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ step "vagrant files (shellcheck, vagrant validate)" bash ci/vagrant.sh
 step "unit + integration tests" npx vitest run --reporter=default --reporter=json --outputFile="$results/vitest.json"
 if [ -f ci/e2e.sh ]; then step "end-to-end scenarios" bash ci/e2e.sh "$results"; fi
 step "end-to-end scenarios on containers (master-slave, farm-1to4)" bash ci/containers.sh "$results"
+step "end-to-end on the ssh provider (master-slave on netns nodes taken as existing hosts)" bash ci/ssh-provider.sh "$results"
 
 # The closing lines name every failed test (vitest's JSON and the e2e summary), so the tail of a
 # red run says what failed even when only the tail is kept.
