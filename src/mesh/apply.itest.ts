@@ -142,6 +142,46 @@ describe('applyManifest', () => {
     expect(r.send.map((c) => c.path)).toEqual(['f.txt']);
   });
 
+  it('a peer\'s file applied before the manifest that made its directory: every node ends with the same mode', async () => {
+    // mesh-4way seed 08f5c3578bac: n3, restarting, applied n4's file d/f before n4's earlier
+    // manifest that made d (chmod 0775). n3 made d itself ({n3:1}) and offered it to its peers;
+    // the two versions of d met on both sides as a merge, and each side kept its own mode.
+    const n3 = node('n3');
+    const n1 = node('n1');
+    const fromN4 = (seq: number, entries: ManifestEntry[]): Manifest => ({ ...manifest(entries), id: `n4-${String(seq).padStart(12, '0')}-dcba`, from: { name: 'n4', id: 'dcba' }, seq });
+    const stageFile = async (n: Node, id: string): Promise<ManifestEntry> => {
+      mkdirSync(path.join(n.stage, id, 'd'), { recursive: true });
+      writeFileSync(path.join(n.stage, id, 'd/f'), 'n4 data');
+      utimesSync(path.join(n.stage, id, 'd/f'), 1000, 1000);
+      return { p: 'd/f', s: await readState(path.join(n.stage, id), 'd/f'), vv: { n4: 1 }, o: 'n4' };
+    };
+    const dirEntry: ManifestEntry = { p: 'd', s: { type: 'dir', mode: 0o775 }, vv: { n4: 1 }, o: 'n4' };
+    const mkdirs = fromN4(316, [dirEntry]);
+
+    // n3: the file first; d is made here as n3's own version, to be sent.
+    const fileOnN3 = fromN4(319, [await stageFile(n3, 'late')]);
+    const early = await applyManifest(fileOnN3, path.join(n3.stage, 'late'), n3.opts());
+    expect(early.send.map((c) => c.path)).toEqual(['d']);
+    const offered = n3.db.get('d');
+    expect(offered).toMatchObject({ vv: { n3: 1 }, origin: 'n3' });
+    // ... then n4's directory.
+    const late = await applyManifest(mkdirs, path.join(n3.stage, 'none'), n3.opts());
+    expect(late.merged).toBe(1);
+
+    // n1: n4's manifests in order, then n3's version of d (its initial sync offered its index).
+    await applyManifest(mkdirs, path.join(n1.stage, 'none'), n1.opts());
+    await applyManifest(fromN4(319, [await stageFile(n1, 'late')]), path.join(n1.stage, 'late'), n1.opts());
+    const fromN3: Manifest = { ...manifest([{ p: 'd', ...(offered?.state ? { s: offered.state } : {}), vv: offered?.vv ?? {}, o: 'n3' }]), id: 'n3-000000000240-beef', from: { name: 'n3', id: 'beef' }, kind: 'full' };
+    expect((await applyManifest(fromN3, path.join(n1.stage, 'none'), n1.opts())).merged).toBe(1);
+
+    // One version of d, with one mode, on disk and in the records of both nodes: the writer's.
+    for (const n of [n3, n1]) {
+      expect(n.db.get('d')).toMatchObject({ state: { type: 'dir', mode: 0o775 }, vv: { n3: 1, n4: 1 }, origin: 'n4' });
+      expect(await readState(n.root, 'd')).toEqual({ type: 'dir', mode: 0o775 });
+      expect(await n.local.scanAll()).toEqual([]);
+    }
+  });
+
   it('staged data that is not the announced version (the sender changed it meanwhile) is left for later', async () => {
     const n = node('n1');
     const staged = path.join(n.stage, 'g.txt');

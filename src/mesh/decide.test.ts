@@ -44,6 +44,47 @@ describe('decide: one path, a peer\'s version against this node\'s', () => {
     expect(winnerOf(b, a)).toBe('a');
   });
 
+  it('concurrent versions of a directory with different modes: every node adopts the same mode', () => {
+    // mesh-4way seed 08f5c3578bac: n3, restarting, applied a file of n4 before the manifest
+    // that made its directories, made them itself (0755, {n3:1}), and sent them; n4's own
+    // directory (0775, {n4:1}) met n3's on every node. Each node kept its own mode under the
+    // same merged vector {n3:1,n4:1}: n3 0755, the others 0775, for ever.
+    type Side = { state: PathState; vv: Record<string, number>; origin: string };
+    const n3: Side = { state: dir(0o755), vv: { n3: 1 }, origin: 'n3' };
+    const n4: Side = { state: dir(0o775), vv: { n4: 1 }, origin: 'n4' };
+    const adopted = (local: Side, incoming: Side): PathState => {
+      const d = decide('n4/d', rec(local.state, local.vv, local.origin), inc(incoming.state, incoming.vv, incoming.origin));
+      if (d.kind !== 'merge') throw new Error(`not a merge: ${JSON.stringify(d)}`);
+      return d.adopt === 'local' ? local.state : incoming.state;
+    };
+    expect(adopted(n3, n4)).toEqual(dir(0o775));
+    expect(adopted(n4, n3)).toEqual(dir(0o775));
+    // The rule does not depend on which node is the greater: the same answer on both sides.
+    expect(winnerOf({ state: dir(0o700), origin: 'n1' }, { state: dir(0o755), origin: 'n2' })).toBe('b');
+    expect(winnerOf({ state: dir(0o755), origin: 'n2' }, { state: dir(0o700), origin: 'n1' })).toBe('a');
+  });
+
+  it('the winner depends on the pair, not on which side is local (also for one origin on both)', () => {
+    const vs = [
+      { state: dir(0o755), origin: 'n3' },
+      { state: dir(0o775), origin: 'n4' },
+      { state: dir(0o700), origin: 'n4' }, // a merged record names the other's maker: one origin, two modes
+      { state: file(5, 1), origin: 'n1' },
+      { state: file(5, 1, 0o600), origin: 'n1' },
+      { state: file(5, 2), origin: 'n1' },
+      { state: file(6, 1), origin: 'n1' },
+      { state: { type: 'symlink', target: 'x' } as const, origin: 'n2' },
+      { state: { type: 'symlink', target: 'y' } as const, origin: 'n2' },
+    ];
+    for (const a of vs)
+      for (const b of vs) {
+        if (a === b) continue;
+        const ab = winnerOf(a, b);
+        const ba = winnerOf(b, a);
+        expect({ a, b, winner: ab === 'a' ? a : b }).toEqual({ a, b, winner: ba === 'b' ? a : b });
+      }
+  });
+
   it('a directory wins over a file made at the same path', () => {
     expect(winnerOf({ state: file(99), origin: 'z' }, { state: { type: 'dir', mode: 0o755 }, origin: 'a' })).toBe('b');
   });

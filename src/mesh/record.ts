@@ -56,19 +56,31 @@ export interface Version {
 
 /**
  * Of two concurrent live versions, the one every node keeps at the path (the other becomes a
- * conflict copy): a directory over anything else (it may hold children); else the newer mtime;
- * on equal mtimes the greater node name. The same answer on every node, whatever came first.
+ * conflict copy, or, for the same content, lends only its attributes): a directory over anything
+ * that is not one (it may hold children); else the newer mtime; on equal mtimes — and between two
+ * directories, which carry none — the greater node name; from one node, the state itself. The
+ * same answer on every node, whatever came first: the rule depends on the pair, never on which
+ * of the two is this node's.
  */
 export function winnerOf(a: Version, b: Version): 'a' | 'b' {
-  if (a.state.type === 'dir' || b.state.type === 'dir') return a.state.type === 'dir' ? 'a' : 'b';
+  const aDir = a.state.type === 'dir';
+  if (aDir !== (b.state.type === 'dir')) return aDir ? 'a' : 'b';
   const ma = BigInt(mtimeOf(a.state));
   const mb = BigInt(mtimeOf(b.state));
   if (ma !== mb) return ma > mb ? 'a' : 'b';
-  return compareBytes(a.origin, b.origin) >= 0 ? 'a' : 'b';
+  const byOrigin = compareBytes(a.origin, b.origin);
+  if (byOrigin !== 0) return byOrigin > 0 ? 'a' : 'b';
+  // One origin on both (a version merged here names the other's maker): the state decides.
+  return compareBytes(stateKey(a.state), stateKey(b.state)) >= 0 ? 'a' : 'b';
 }
 
 function mtimeOf(s: PathState): string {
   return s.type === 'file' ? s.mtimeNs : '0';
+}
+
+/** A state as one comparable string (type first): equal only for the same type, size, mode, target. */
+function stateKey(s: PathState): string {
+  return s.type === 'file' ? `f${s.size}/${s.mode}` : s.type === 'dir' ? `d${s.mode}` : `l${s.target}`;
 }
 
 /**
