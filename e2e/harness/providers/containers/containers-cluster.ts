@@ -10,7 +10,7 @@ import { copyServiceLogs } from '../shared/service-logs.js';
 import { stopEngine } from './engine.js';
 import { withTimeout } from './image.js';
 import { nodeDir } from './layout.js';
-import { blockScript, downScript, isAbsentError, unblockArgv, upScript } from './nft.js';
+import { blockScript, downScript, isAbsentError, unblockArgv, upScript } from '../shared/nft.js';
 import { clearArgs, ifaceByIndex, isNoQdiscError, tbfArgs } from './rate.js';
 import type { ContainerNode, ContainersState } from './state.js';
 import { teardown } from './teardown.js';

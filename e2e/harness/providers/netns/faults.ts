@@ -1,5 +1,6 @@
 import type { DiskFill, ProcessSignal, RateLimit } from '../../cluster.js';
 import { fillDisk as fillData, freeDisk as freeData, type NodeRun } from '../shared/disk-fill.js';
+import { blockScript, checkAddress, isAbsentError, unblockArgv } from '../shared/nft.js';
 import { switchPort } from './layout.js';
 import { inNs } from './nsenter.js';
 
@@ -19,35 +20,16 @@ export async function setPort(sw: number, index: number, up: boolean): Promise<v
   await inNs(sw, 'net', ['ip', 'link', 'set', switchPort(index), up ? 'up' : 'down']);
 }
 
-/**
- * The partition table, made on first use (one transaction, idempotent: re-running it leaves one
- * rule per chain): addresses in @blocked are dropped in both directions.
- */
-function blockScript(peer: string): string {
-  return [
-    'add table inet lm_fault',
-    'add set inet lm_fault blocked { type ipv4_addr; }',
-    'add chain inet lm_fault input { type filter hook input priority 0; policy accept; }',
-    'add chain inet lm_fault output { type filter hook output priority 0; policy accept; }',
-    'flush chain inet lm_fault input',
-    'flush chain inet lm_fault output',
-    'add rule inet lm_fault input ip saddr @blocked drop',
-    'add rule inet lm_fault output ip daddr @blocked drop',
-    `add element inet lm_fault blocked { ${peer} }`,
-  ].join('\n') + '\n';
-}
-
 /** Adds (or removes) `peer` to the node's blocked set: both directions dropped in its firewall. */
 export async function setBlocked(init: number, peer: string, blocked: boolean): Promise<void> {
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(peer)) throw new Error(`invalid peer address ${peer}`);
+  checkAddress(peer);
   if (blocked) {
     await inNs(init, 'net', ['nft', '-f', '-'], { input: blockScript(peer) });
     return;
   }
-  const element = `{ ${peer} }`;
-  const r = await inNs(init, 'net', ['nft', 'delete', 'element', 'inet', 'lm_fault', 'blocked', element], { allowFail: true });
+  const r = await inNs(init, 'net', unblockArgv(peer), { allowFail: true });
   // Deleting an element that is not there is fine (heal is idempotent); anything else is not.
-  if (r.exitCode !== 0 && !/No such file or directory|does not exist/i.test(r.stderr)) {
+  if (r.exitCode !== 0 && !isAbsentError(r.stderr)) {
     throw new Error(`nft delete element ${peer}: ${r.stderr}`);
   }
 }

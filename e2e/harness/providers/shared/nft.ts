@@ -1,6 +1,6 @@
 /**
- * The nft rule text of the containers provider's network faults, applied inside a node (exec as
- * root, the node has NET_ADMIN). Pure: tested cell by cell in nft.test.ts.
+ * The nft rule text of the netns and containers providers' network faults, applied inside a node
+ * (nsenter, or exec as root with NET_ADMIN). Pure: tested cell by cell in nft.test.ts.
  *
  * Two tables of their own, so the faults compose: `lm_fault` drops traffic to and from the
  * addresses in its set @blocked (partition), `lm_down` drops everything but loopback (the host is
