@@ -12,7 +12,7 @@
  */
 import type { DaemonStatus, ReplicaStatus } from '../../src/core/status.js';
 import { ChurnPlanner, runChurn, type ChurnOptions, type ChurnResult } from '../harness/churn.js';
-import { batchesOf, replicaOf, sampleStatus, scenario, type Scenario } from './lib.js';
+import { awaitQuiet, batchesOf, describeReplica, replicaOf, sampleStatus, scenario, type Scenario } from './lib.js';
 
 const ALL = ['src1', 'dst1', 'dst2'];
 const PARTITION_MS = 30_000;
@@ -74,6 +74,12 @@ async function killMidBurst(s: Scenario, seed: string, batches0: number): Promis
 
 /** b. partition src1 | dst1 for PARTITION_MS while churn goes on: dst2 keeps up; heal → converged. */
 async function partitionDst1(s: Scenario, seed: string): Promise<void> {
+  // Quiet first: an rsync already connected when the partition lands waits out its --timeout
+  // (ioTimeoutS, 60 s) before it fails, longer than the partition; only new connections are
+  // bounded by --contimeout (10 s), which is what this phase checks.
+  const quiet = await awaitQuiet([s.node('src1')], { quietMs: 1000, deadlineMs: 60_000 });
+  s.check('src1 quiet before the partition', quiet.ok, quiet.detail);
+  s.figure('b_quiet_wait_ms', quiet.elapsedMs);
   await s.cluster.partition('src1', 'dst1');
   const partitionedAt = Date.now();
   const churn = background(runChurn(s.node('src1'), new ChurnPlanner(`${seed}-b`, churnOptions('b')).next(1500), { opsPerSecond: 50 }));
@@ -91,7 +97,7 @@ async function partitionDst1(s: Scenario, seed: string): Promise<void> {
   const during = replicaOf(await s.status('src1'), 'dst1');
   s.figure('b_dst1_state', during.state);
   s.figure('b_dst1_error', firstLine(during.lastError?.message ?? '-'));
-  s.check('dst1 reported as failing while partitioned', during.lastError !== undefined && during.attempts > 0, `${during.state}, attempts ${during.attempts}`);
+  s.check('dst1 reported as failing while partitioned', during.lastError !== undefined && during.attempts > 0, describeReplica(during, Date.now()));
   await s.cluster.heal('src1', 'dst1');
   const healedAt = Date.now();
   s.figure('b_partition_ms', healedAt - partitionedAt);
