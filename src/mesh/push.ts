@@ -13,6 +13,9 @@ import type { LoopDetector } from './loop-detector.js';
 import { encodeManifest, manifestFileName, manifestId, type Manifest, type ManifestEntry } from './manifest.js';
 import type { StateDb } from './state-db.js';
 
+/** ms the kernel's coarse clock (file ctimes) may lag the real clock: a few jiffies. */
+const CTIME_SLACK_MS = 20;
+
 /** What a mesh node lends the runs that push to its peers. */
 export interface PushSide {
   root: string;
@@ -98,20 +101,33 @@ export class MeshPush implements BatchRunner {
     const stats = zeroStats();
     let exitCode = 0;
     let changedUnder: RelPath[] = [];
+    let sent = m;
     const data = entries.filter((e) => e.s && e.s.type !== 'dir').map((e) => e.p);
     if (kind === 'full' || data.length > 0) {
-      const stagingFrom = BigInt(Math.floor(this.side.clock.now())) * 1_000_000n; // the real clock in a daemon; ctimes are real time
+      // The real clock in a daemon (ctimes are real time), less the lag of the kernel's coarse
+      // clock behind it: a change just after this instant must not get an earlier ctime.
+      const stagingFrom = BigInt(Math.floor(this.side.clock.now()) - CTIME_SLACK_MS) * 1_000_000n;
       const staged = await runRsyncPass(ctx, 'stage', stageArgs({ ...input, stageId: m.id, full: kind === 'full' }), {
         ...(kind === 'full' ? { long: true } : { stdin: fileList(data) }),
       });
       if (!staged.ok) return staged;
       addStats(stats, staged.stats);
       exitCode = staged.exitCode;
-      changedUnder = staged.changedUnder;
-      if (kind === 'batch') changedUnder = [...new Set([...changedUnder, ...(await changedWhileStaged(this.side.root, entries, stagingFrom))])];
+      // A file changed while rsync staged it may have been staged with the announced size, mtime
+      // and mode but another's bytes (rsync takes those from its file list, read before the data;
+      // a same-size file renamed over it in between — a peer's version applied here — passes
+      // every check the peer can make). Its entry stays out of this manifest and goes again.
+      const suspect = await changedWhileStaged(this.side.root, entries, stagingFrom);
+      changedUnder = [...new Set([...staged.changedUnder, ...suspect])];
+      if (suspect.length > 0) {
+        const out = new Set(suspect);
+        sent = { ...m, entries: entries.filter((e) => !out.has(e.p)) };
+      }
     }
-    const delivered = await this.deliver(ctx, m);
-    if (!delivered.ok) return delivered;
+    if (sent.entries.length > 0 || kind === 'full') {
+      const delivered = await this.deliver(ctx, sent);
+      if (!delivered.ok) return delivered;
+    }
     return { ok: true, stats, exitCode, renamed: 0, changedUnder, deletionsSkipped: false };
   }
 
@@ -258,10 +274,12 @@ export function samplePaths(entries: readonly ManifestEntry[], n = 3): string {
 
 /**
  * The data entries whose file changed while rsync staged it (its ctime is at least `sinceNs`):
- * rsync may have staged another state than the manifest names, which the peer leaves for later
- * (apply.ts staged()). They go again: a change the pipeline records is sent anyway, but one
- * undone at once (a chmod and back) would not be. One lstat each; a change before staging
- * began needs no check here — rsync read what the file was then, and the pipeline sends it.
+ * rsync may have staged another state than the manifest names (the peer leaves it for later:
+ * apply.ts staged()), or the announced state with another file's bytes (a same-size file renamed
+ * over the path between rsync's listing and its read; no check on the peer can tell). They stay
+ * out of the manifest and go again: a change the pipeline records is sent anyway, but one undone
+ * at once (a chmod and back) would not be. One lstat each; a change before staging began needs
+ * no check here — rsync read what the file was then, and the pipeline sends it.
  */
 export async function changedWhileStaged(root: string, entries: readonly ManifestEntry[], sinceNs: bigint): Promise<RelPath[]> {
   const out: RelPath[] = [];
