@@ -3,7 +3,7 @@
  * cases, a local delete racing a peer's version of a directory and a crash between a write and
  * its record. Each test builds one node's tree, state and a peer's manifest by hand.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -180,6 +180,38 @@ describe('applyManifest', () => {
       expect(await readState(n.root, 'd')).toEqual({ type: 'dir', mode: 0o775 });
       expect(await n.local.scanAll()).toEqual([]);
     }
+  });
+
+  it('a directory renamed here, not yet settled, when a peer\'s entry for it arrives: its children are recorded gone with it', async () => {
+    // mesh-4way phase 1: n4 renamed d; a peer's full-sync index reached n4 first. Recording
+    // only d as deleted (and sending it as a file) left d/f live in n4's records; the peers could
+    // not remove d (d/f still there) and kept it under n4's deleting version, for ever.
+    const n = node('n4');
+    mkdirSync(path.join(n.root, 'd'));
+    writeFileSync(path.join(n.root, 'd/f'), 'f');
+    await n.local.scanAll(); // d, d/f at {n4:1}
+    renameSync(path.join(n.root, 'd'), path.join(n.root, 'e'));
+    const dir = { type: 'dir', mode: 0o755 } as const;
+    const r = await applyManifest({ ...manifest([{ p: 'd', s: dir, vv: { n4: 1 }, o: 'n4' }]), kind: 'full' }, n.stage, n.opts());
+    expect(n.db.get('d')).toMatchObject({ vv: { n4: 2 }, origin: 'n4' });
+    expect(n.db.get('d')?.state).toBeUndefined();
+    expect(n.db.get('d/f')?.state).toBeUndefined();
+    expect(r.send.map((c) => [c.path, c.deleted, c.isDir]).sort()).toEqual([
+      ['d', true, true],
+      ['d/f', true, false],
+    ]);
+  });
+
+  it('a directory a peer deleted that still holds something here stays as a new version of this node, which the peer takes', async () => {
+    const n = node('n2');
+    mkdirSync(path.join(n.root, 'd'));
+    await n.local.scanAll(); // d at {n2:1}
+    writeFileSync(path.join(n.root, 'd/mine'), 'not sent yet');
+    const r = await applyManifest(manifest([{ p: 'd', vv: { n1: 1, n2: 1 }, o: 'n1' }]), n.stage, n.opts());
+    expect(existsSync(path.join(n.root, 'd/mine'))).toBe(true);
+    // Newer than the delete (not recorded under its vector, which the peer holds as deleted).
+    expect(n.db.get('d')).toMatchObject({ state: { type: 'dir', mode: 0o755 }, vv: { n1: 1, n2: 2 }, origin: 'n2' });
+    expect(r.send.map((c) => c.path)).toEqual(['d']);
   });
 
   it('staged data that is not the announced version (the sender changed it meanwhile) is left for later', async () => {

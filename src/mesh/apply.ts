@@ -157,9 +157,13 @@ class ApplyRun {
       const applied = { ...(disk ? { state: disk } : {}), vv: rec ? mergeVersions(rec.vv, e.vv) : e.vv, origin: e.o };
       return this.record(p, applied);
     }
-    const fresh = this.o.db.write((tx) => this.o.local.versionIn(tx, p, disk, rec));
-    this.sendLater(p, disk);
-    return fresh;
+    // Recorded as the pipeline would: a vanished directory takes its recorded children with it
+    // (a peer that deleted only the directory could not remove it, and would keep it under this
+    // version), a new one brings its contents.
+    const now = this.o.clock.now();
+    const isDir = disk?.type === 'dir' || rec?.state?.type === 'dir';
+    this.res.send.push(...(await this.o.local.record([{ path: p, recursive: false, isDir, deleted: !disk, first: now, last: now, open: false }])));
+    return this.o.db.get(p);
   }
 
   /** Makes `p` what the entry says. False when its data is not here (left for a later manifest). */
@@ -202,9 +206,13 @@ class ApplyRun {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (!isGone(err) && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-        // Something is still below it (kept edits, files only this node has): it stays.
+        // Something is still below it (kept edits, files only this node has, excluded files):
+        // it stays, as a new version of this node, newer than the delete — the peers make it
+        // again. Recorded under the delete's own vector it would be two states under one
+        // version: the peers that could remove it would never hear of it.
         if (!isGone(err)) {
-          this.record(e.p, { state: disk, vv, origin: local?.origin ?? this.o.node });
+          this.o.db.write((tx) => this.o.local.versionIn(tx, e.p, disk, { vv, origin: e.o, at: this.o.clock.now() }));
+          this.sendLater(e.p, disk);
           return true;
         }
       }
@@ -361,9 +369,10 @@ class ApplyRun {
     this.sendLater(p, state);
   }
 
-  private sendLater(p: RelPath, state: PathState | undefined): void {
+  /** A live state made here (a copy, a parent, a kept directory), sent like a local change. */
+  private sendLater(p: RelPath, state: PathState): void {
     const now = this.o.clock.now();
-    this.res.send.push({ path: p, recursive: false, isDir: state?.type === 'dir', deleted: !state, first: now, last: now, open: false });
+    this.res.send.push({ path: p, recursive: false, isDir: state.type === 'dir', deleted: false, first: now, last: now, open: false });
   }
 
   private record(p: RelPath, r: Omit<PathRecord, 'at'>): PathRecord {
