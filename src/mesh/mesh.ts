@@ -18,6 +18,7 @@ import { applyManifest } from './apply.js';
 import { DeleteWindow } from './delete-window.js';
 import { LocalVersions } from './local.js';
 import { LoopDetector } from './loop-detector.js';
+import { InboxDrain } from './inbox-drain.js';
 import { decodeManifest, type Manifest } from './manifest.js';
 import { MeshPush, samplePaths } from './push.js';
 import { StateDb } from './state-db.js';
@@ -119,30 +120,35 @@ export class MeshNode {
     return held.length === 0 ? out : out.filter((c) => !held.includes(c));
   }
 
-  /** Applies manifests as they arrive; `send` gets the local versions an apply made. */
+  /**
+   * Applies manifests as they arrive; `send` gets the local versions an apply made. The watch
+   * and the listing at start (manifests that arrived between catchUp() and the watch) only ask
+   * for a pass over the whole inbox in order (inbox-drain.ts): a manifest seen by the watch
+   * first never goes before an earlier one of its sender still waiting in the listing.
+   */
   async startInbox(send: (changes: Change[]) => void): Promise<void> {
-    const inbox = createInotifySource({ root: path.join(this.o.root, meshRel.inbox), isExcluded: (p) => p.startsWith('.'), clock: this.o.clock });
+    const dir = path.join(this.o.root, meshRel.inbox);
+    const drain = new InboxDrain(
+      async () => (await fsp.readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')),
+      async (name) => {
+        const out = await this.applyFile(name);
+        if (out.length > 0) send(out);
+      },
+      () => this.closed,
+    );
+    const inbox = createInotifySource({ root: dir, isExcluded: (p) => p.startsWith('.'), clock: this.o.clock });
     await inbox.start();
     this.inbox = inbox;
     this.inboxPump = (async () => {
       try {
         for await (const batch of inbox.events()) {
-          const names = [...new Set(batch.filter((e) => e.kind !== 'delete' && e.path.endsWith('.json') && !e.path.includes('/')).map((e) => e.path))].sort();
-          for (const name of names) {
-            const out = await this.applyFile(name);
-            if (out.length > 0) send(out);
-          }
+          if (batch.some((e) => e.kind !== 'delete' && e.path.endsWith('.json') && !e.path.includes('/'))) await drain.request();
         }
       } catch (e) {
         this.problem(`inbox watch failed: ${errorText(e)}`);
       }
     })();
-    // Manifests that arrived between catchUp() and the watch.
-    const late = (await fsp.readdir(path.join(this.o.root, meshRel.inbox))).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
-    for (const name of late) {
-      const out = await this.applyFile(name);
-      if (out.length > 0) send(out);
-    }
+    await drain.request();
   }
 
   runnerFor(spec: ReplicaSpec): BatchRunner {
