@@ -214,6 +214,23 @@ describe('applyManifest', () => {
     expect(r.send.map((c) => c.path)).toEqual(['d']);
   });
 
+  it('a parent made for a peer\'s file is recorded with the mode it got (the umask), so the next look finds nothing new', async () => {
+    const n = node('n1');
+    mkdirSync(path.join(n.stage, 'd'));
+    writeFileSync(path.join(n.stage, 'd/f'), 'peer data');
+    const s = await readState(n.stage, 'd/f');
+    const old = process.umask(0o002);
+    try {
+      const r = await applyManifest(manifest([{ p: 'd/f', ...(s ? { s } : {}), vv: { n2: 1 }, o: 'n2' }]), n.stage, n.opts());
+      expect(r.send.map((c) => c.path)).toEqual(['d']);
+    } finally {
+      process.umask(old);
+    }
+    expect(await readState(n.root, 'd')).toEqual({ type: 'dir', mode: 0o775 });
+    expect(n.db.get('d')?.state).toEqual({ type: 'dir', mode: 0o775 });
+    expect(await n.local.scanAll()).toEqual([]);
+  });
+
   it('staged data that is not the announced version (the sender changed it meanwhile) is left for later', async () => {
     const n = node('n1');
     const staged = path.join(n.stage, 'g.txt');

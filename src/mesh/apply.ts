@@ -336,10 +336,13 @@ class ApplyRun {
       const s = await readState(this.o.root, d);
       if (s?.type === 'dir') continue;
       if (s) await this.displace(d, s);
-      const made = { type: 'dir', mode: 0o755 } as const;
       await fsp.mkdir(this.abs(d)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
       });
+      // Its mode as made (the daemon's umask), not an assumed 0755: a record that differs from
+      // the disk would be a second version at the next look.
+      const made = await readState(this.o.root, d);
+      if (made?.type !== 'dir') throw new Error(`${displayPath(d)}: not a directory after mkdir`);
       this.o.db.write((tx) => this.o.local.versionIn(tx, d, made, this.o.db.get(d)));
       this.sendLater(d, made);
     }
