@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { DEFAULT_PROVIDER, NEEDS_INVENTORY, PROVIDERS } from './harness/providers/index.js';
+import { DEFAULT_PROVIDER, providerProblem } from './harness/providers/index.js';
 import type { ScenarioResult } from './scenarios/lib.js';
 
 export const allScenarios = ['master-slave', 'farm-1to4', 'mesh-4way', 'mesh-loop', 'large-dir', 'faults'] as const;
@@ -38,16 +38,9 @@ for (const a of args)
 const summaryFile = flag('--summary');
 const providerName = flag('--provider') ?? process.env.E2E_PROVIDER ?? DEFAULT_PROVIDER;
 const inventory = flag('--inventory') ?? process.env.E2E_INVENTORY;
-if (!(providerName in PROVIDERS)) {
-  console.error(`unknown provider "${providerName}" (known: ${Object.keys(PROVIDERS).join(', ')})`);
-  process.exit(2);
-}
-if (inventory === undefined && NEEDS_INVENTORY.includes(providerName)) {
-  console.error(`the ${providerName} provider needs --inventory FILE (or E2E_INVENTORY=FILE); format: vagrant/README.md`);
-  process.exit(2);
-}
-if (inventory !== undefined && !existsSync(inventory)) {
-  console.error(`--inventory ${inventory}: no such file`);
+const problem = providerProblem(providerName, inventory === undefined ? {} : { inventory });
+if (problem !== undefined) {
+  console.error(problem);
   process.exit(2);
 }
 const names = args.filter((a, i) => !a.startsWith('--') && !VALUED.includes(args[i - 1] ?? ''));

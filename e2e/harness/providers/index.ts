@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { ClusterProvider } from '../cluster.js';
 
 /**
@@ -14,10 +15,7 @@ export interface ProviderOptions {
 
 export const PROVIDERS: Record<string, (o: ProviderOptions) => Promise<ClusterProvider>> = {
   netns: async () => new (await import('./netns.js')).NetnsProvider(),
-  ssh: async (o) => {
-    if (!o.inventory) throw new Error('the ssh provider needs an inventory: --inventory FILE (or E2E_INVENTORY=FILE); format: vagrant/README.md');
-    return new (await import('./ssh.js')).SshProvider(o.inventory);
-  },
+  ssh: async (o) => new (await import('./ssh.js')).SshProvider(o.inventory),
   containers: async () => new (await import('./containers.js')).ContainersProvider(),
 };
 
@@ -26,10 +24,20 @@ export const NEEDS_INVENTORY: readonly string[] = ['ssh'];
 
 export const DEFAULT_PROVIDER = 'netns';
 
-/** The provider named `name`, or a thrown error that lists the known ones. */
+/** Why provider `name` cannot run with `o`, or undefined: an unknown name (the known ones
+ *  listed), an inventory missing where one is needed, or named but absent. */
+export function providerProblem(name: string, o: ProviderOptions = {}): string | undefined {
+  if (!Object.hasOwn(PROVIDERS, name)) return `unknown provider '${name}' (known: ${Object.keys(PROVIDERS).join(', ')})`;
+  if (o.inventory === undefined && NEEDS_INVENTORY.includes(name)) return `the ${name} provider needs an inventory: --inventory FILE (or E2E_INVENTORY=FILE); format: vagrant/README.md`;
+  if (o.inventory !== undefined && !existsSync(o.inventory)) return `--inventory ${o.inventory}: no such file`;
+  return undefined;
+}
+
+/** The provider named `name`; throws what providerProblem says. */
 export async function providerByName(name: string, o: ProviderOptions = {}): Promise<ClusterProvider> {
+  const problem = providerProblem(name, o);
   const make = PROVIDERS[name];
-  if (!make) throw new Error(`unknown provider '${name}' (known: ${Object.keys(PROVIDERS).join(', ')})`);
+  if (problem !== undefined || !make) throw new Error(problem);
   return await make(o);
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { topologyByName } from '../topologies.js';
-import { providerByName } from './index.js';
+import { providerByName, providerProblem } from './index.js';
 import { SshProvider } from './ssh.js';
 
 // Configuration errors only: every case fails before any connection is tried.
@@ -39,6 +39,15 @@ describe('SshProvider configuration errors', () => {
   it('needs an inventory', async () => {
     await expect(providerByName('ssh')).rejects.toThrow(/needs an inventory: --inventory FILE/);
     await expect(new SshProvider(undefined).up(topologyByName('master-slave'))).rejects.toThrow(/needs an inventory/);
+  });
+
+  it('the runner\'s checks: an unknown provider lists the known ones; a named inventory must exist', async () => {
+    expect(providerProblem('lxc')).toBe("unknown provider 'lxc' (known: netns, ssh, containers)");
+    expect(providerProblem('toString')).toMatch(/unknown provider/);
+    expect(providerProblem('netns')).toBeUndefined();
+    expect(providerProblem('ssh', { inventory: path.join(dir, 'nope.yaml') })).toBe(`--inventory ${path.join(dir, 'nope.yaml')}: no such file`);
+    expect(providerProblem('ssh', { inventory: await inventory([host('a')]) })).toBeUndefined();
+    await expect(providerByName('lxc')).rejects.toThrow(/unknown provider 'lxc'/);
   });
 
   it('names a missing inventory file', async () => {
