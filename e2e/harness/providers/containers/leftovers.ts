@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { ENGINE_FILE } from './engine.js';
-import { CLUSTER_DIR, LABEL, LABEL_VALUE, PODMAN_SOCKET, STATE_FILE } from './layout.js';
+import { conmonsOf, processes } from './exec-monitors.js';
+import { CLUSTER_DIR, containerName, LABEL, LABEL_VALUE, PODMAN_SOCKET, STATE_FILE } from './layout.js';
 
 /**
  * Everything a removed containers cluster might have left, as readable problems (empty =
  * clean): containers or networks with the provider's label (asked through the engine's CLI, so
  * no API service has to be started for it), its state file, cluster directory, podman service
- * record or socket. `cli` and `host` name the engine the cluster used.
+ * record or socket, a conmon still monitoring one of its containers. `cli` and `host` name the engine the cluster used.
  */
 export async function findContainerLeftovers(cli: 'podman' | 'docker' = 'podman', host?: string): Promise<string[]> {
   const problems: string[] = [];
@@ -28,5 +29,7 @@ export async function findContainerLeftovers(cli: 'podman' | 'docker' = 'podman'
   ] as const) {
     if (existsSync(path)) problems.push(`${what} ${path} still present`);
   }
+  // podman's exec monitors outlive their container (exec-monitors.ts); the teardown stops them.
+  for (const c of conmonsOf(processes())) if (c.name?.startsWith(containerName(''))) problems.push(`conmon pid ${c.pid} of container ${c.name} still running`);
   return problems;
 }

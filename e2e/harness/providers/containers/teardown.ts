@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { ContainerRuntimeClient } from 'testcontainers';
+import { stopExecMonitors } from './exec-monitors.js';
 import { withTimeout } from './image.js';
 import { CLUSTER_DIR, LABEL, LABEL_VALUE, NETWORK } from './layout.js';
 import { type ContainersState, removeState } from './state.js';
@@ -51,6 +52,8 @@ export async function teardown(client: ContainerRuntimeClient, state: Containers
       }
     }),
   );
+  // podman's exec sessions keep a conmon pair each for minutes after the container is gone.
+  await stopExecMonitors(targets).catch((e: unknown) => problems.push((e as Error).message));
   const nets = new Set<string>((await labelledNetworks(client)).map((n) => n.id));
   if (state?.network) nets.add(state.network);
   if (state) nets.add(NETWORK);
