@@ -8,7 +8,7 @@ import type { Command } from './host-runner.js';
  * (FreeBSD, or a Linux filesystem without fallocate); freeing removes them.
  */
 
-/** The same fill files as the netns and container nodes' (shared/disk-fill.ts, which knows only their fixed /srv). */
+/** The fill files of every provider (shared/disk-fill.ts runs these commands). */
 export const FILL_PREFIX = NODE_FILL_PREFIX;
 
 export interface DfLine {

@@ -1,6 +1,6 @@
 import type { InventoryOs } from '../../../../vagrant/inventory-format.js';
 import type { DiskFill, ProcessSignal, RateLimit } from '../../cluster.js';
-import { dfArgv, fillCommand, fillDir, FILL_PREFIX, freeCommand, parseDf } from './disk.js';
+import { fillDisk, freeDisk, type NodeRun } from '../shared/disk-fill.js';
 import { type Command, type HostRunner, runAll, runCommand } from './host-runner.js';
 import { type ControllerSsh, nftDisconnect, nftHeal, nftPartition, nftReconnect, nftRemoveAll } from './nft.js';
 import { PF_ANCHOR, pfAnchorCalled, pfCheck, pfFlush, pfKillStates, pfLoad } from './pf.js';
@@ -48,32 +48,20 @@ abstract class CommonFaults {
     await runCommand(this.ctx.runner, killCommand(pid, signal));
   }
 
-  private async df(): Promise<{ availBytes: number; dir: string }> {
-    const r = await runCommand(this.ctx.runner, { argv: dfArgv(this.ctx.dataDir) });
-    const d = parseDf(r.stdout);
-    return { availBytes: d.availBytes, dir: fillDir(this.ctx.dataDir, d.mountPoint) };
-  }
-
-  /** Bounded: a few rounds, each allocating what df says is free. */
-  async fillDisk(): Promise<DiskFill> {
-    let filled = 0;
-    let useDd = false;
-    for (let round = 0; round < 4; round++) {
-      const { availBytes, dir } = await this.df();
-      if (availBytes === 0) return { freeBytes: 0, filledBytes: filled };
-      const file = `${dir}/${FILL_PREFIX}.${Date.now()}.${round}`;
-      const cmd = fillCommand(this.ctx.os, file, availBytes, useDd);
-      const r = await this.ctx.runner.run(cmd.argv, { timeoutMs: 300_000 });
-      if (r.code === 0) filled += availBytes;
-      else if (cmd.okIf?.test(r.stderr)) filled += availBytes;
-      else if (!useDd && /not supported|Operation not supported/i.test(r.stderr)) useDd = true;
-    }
-    return { freeBytes: (await this.df()).availBytes, filledBytes: filled };
+  /** The shared disk fill (shared/disk-fill.ts) over this host's runner, with its data dir and OS. */
+  fillDisk(): Promise<DiskFill> {
+    return fillDisk(this.nodeRun(), { dataDir: this.ctx.dataDir, os: this.ctx.os });
   }
 
   async freeDisk(): Promise<void> {
-    const { dir } = await this.df();
-    await runCommand(this.ctx.runner, freeCommand(dir));
+    await freeDisk(this.nodeRun(), { dataDir: this.ctx.dataDir, os: this.ctx.os });
+  }
+
+  private nodeRun(): NodeRun {
+    return async (argv) => {
+      const r = await this.ctx.runner.run(argv, { timeoutMs: 300_000 }); // dd over a big filesystem
+      return { exitCode: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
   }
 }
 
