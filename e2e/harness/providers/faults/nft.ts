@@ -35,6 +35,13 @@ function blockBase(): string[] {
   ];
 }
 
+/** The table and the disconnect chains (made if absent, so that a flush or delete never fails). */
+const discBase = (): string[] => [
+  ...base(),
+  `add chain inet ${NFT_TABLE} disc_in { type filter hook input priority -10; policy accept; }`,
+  `add chain inet ${NFT_TABLE} disc_out { type filter hook output priority -10; policy accept; }`,
+];
+
 const script = (lines: readonly string[]): string => lines.join('\n') + '\n';
 
 /** Drop everything to and from `peer`. */
@@ -58,9 +65,7 @@ export function nftDisconnect(iface: string, controller: ControllerSsh): Command
   return {
     argv: ['nft', '-f', '-'],
     stdin: script([
-      ...base(),
-      `add chain inet ${NFT_TABLE} disc_in { type filter hook input priority -10; policy accept; }`,
-      `add chain inet ${NFT_TABLE} disc_out { type filter hook output priority -10; policy accept; }`,
+      ...discBase(),
       `flush chain inet ${NFT_TABLE} disc_in`,
       `flush chain inet ${NFT_TABLE} disc_out`,
       `add rule inet ${NFT_TABLE} disc_in iifname "${i}" ip saddr ${c} tcp dport ${p} accept`,
@@ -76,9 +81,7 @@ export function nftReconnect(): Command {
   return {
     argv: ['nft', '-f', '-'],
     stdin: script([
-      ...base(),
-      `add chain inet ${NFT_TABLE} disc_in { type filter hook input priority -10; policy accept; }`,
-      `add chain inet ${NFT_TABLE} disc_out { type filter hook output priority -10; policy accept; }`,
+      ...discBase(),
       `delete chain inet ${NFT_TABLE} disc_in`,
       `delete chain inet ${NFT_TABLE} disc_out`,
     ]),
