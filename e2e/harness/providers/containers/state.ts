@@ -1,6 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { NodeInfo, Topology } from '../../cluster.js';
-import { STATE_DIR } from '../shared/layout.js';
+import { readStateFile, removeStateFile, writeStateFile } from '../shared/state-file.js';
 import type { Engine } from './engine.js';
 import { STATE_FILE } from './layout.js';
 
@@ -28,10 +27,7 @@ export interface ContainerNode {
 }
 
 export function saveState(state: ContainersState): void {
-  mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
-  const tmp = `${STATE_FILE}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
-  renameSync(tmp, STATE_FILE);
+  writeStateFile(STATE_FILE, state);
 }
 
 /** The state in `text`, or undefined when it is not a containers state of this version. */
@@ -51,14 +47,10 @@ export function parseState(text: string): ContainersState | undefined {
 }
 
 export function loadState(): ContainersState | undefined {
-  try {
-    return parseState(readFileSync(STATE_FILE, 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const text = readStateFile(STATE_FILE);
+  return text === undefined ? undefined : parseState(text);
 }
 
 export function removeState(): void {
-  rmSync(STATE_FILE, { force: true });
-  rmSync(`${STATE_FILE}.tmp`, { force: true });
+  removeStateFile(STATE_FILE);
 }

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { NodeInfo, Topology } from '../../cluster.js';
-import { STATE_DIR, STATE_FILE } from './layout.js';
+import { STATE_FILE } from './layout.js';
 import type { ProcRef } from '../shared/proc.js';
+import { readStateFile, removeStateFile, writeStateFile } from '../shared/state-file.js';
 
 /** Everything needed to find (and remove) a cluster from another process or a later run. */
 export interface NetnsState {
@@ -25,24 +25,13 @@ export interface NodeRecord {
   init: ProcRef | undefined;
 }
 
-/**
- * Writes the state synchronously (write + rename), so that a pid is on disk before the next
- * await after it was spawned: a crash can never leave an unrecorded process behind.
- */
 export function saveState(state: NetnsState): void {
-  mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
-  const tmp = `${STATE_FILE}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
-  renameSync(tmp, STATE_FILE);
+  writeStateFile(STATE_FILE, state);
 }
 
 export function loadState(): NetnsState | undefined {
-  let text: string;
-  try {
-    text = readFileSync(STATE_FILE, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = readStateFile(STATE_FILE);
+  if (text === undefined) return undefined;
   try {
     const s = JSON.parse(text) as NetnsState;
     return s.version === 1 ? s : undefined;
@@ -52,6 +41,5 @@ export function loadState(): NetnsState | undefined {
 }
 
 export function removeState(): void {
-  rmSync(STATE_FILE, { force: true });
-  rmSync(`${STATE_FILE}.tmp`, { force: true });
+  removeStateFile(STATE_FILE);
 }

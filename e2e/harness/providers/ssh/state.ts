@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Topology } from '../../cluster.js';
 import { STATE_DIR } from '../shared/layout.js';
+import { readStateFile, removeStateFile, writeStateFile } from '../shared/state-file.js';
 import type { HostFacts } from './host.js';
 
 /**
@@ -30,15 +30,14 @@ export function stateFile(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function saveState(state: SshState): void {
-  const f = stateFile();
-  mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
-  writeFileSync(`${f}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
-  renameSync(`${f}.tmp`, f);
+  writeStateFile(stateFile(), state);
 }
 
 export function loadState(): SshState | undefined {
+  const text = readStateFile(stateFile());
+  if (text === undefined) return undefined;
   try {
-    const s = JSON.parse(readFileSync(stateFile(), 'utf8')) as SshState;
+    const s = JSON.parse(text) as SshState;
     return s.version === 1 ? s : undefined;
   } catch {
     return undefined;
@@ -46,6 +45,5 @@ export function loadState(): SshState | undefined {
 }
 
 export function removeState(): void {
-  rmSync(stateFile(), { force: true });
-  rmSync(`${stateFile()}.tmp`, { force: true });
+  removeStateFile(stateFile());
 }
